@@ -1,0 +1,124 @@
+"""`analyzer parse`: one-shot parse of training logs into records."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import polars as pl
+
+from analyzer.errors import InputError
+from analyzer.load import load_paths
+from analyzer.output import frame_file_name, frame_table, merged_records, write_frame, write_jsonl
+from analyzer.sanitize import clean_text
+from analyzer.store import RunData
+from parsers import KINDS, ParseStats
+
+KIND_CHOICES = {
+    "steps": "step",
+    "memory": "memory",
+    "timers": "timer",
+    "events": "event",
+    "config": "config",
+}
+
+EXAMPLES = """examples:
+  analyzer parse sample_logs/qwen25_7b_strategies --kind steps --format table
+  analyzer parse run_dir/ -o records.jsonl
+  analyzer parse run_dir/ --kind all --format parquet -o frames/
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "parse",
+        help="one-shot parse of logs into records",
+        description="Parse training logs (files or run directories) into records.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--kind", default="all", choices=[*KIND_CHOICES, "all"])
+    p.add_argument("--format", default="jsonl", choices=["jsonl", "csv", "parquet", "table"])
+    p.add_argument("-o", "--output", type=Path, help="file (or directory with --kind all)")
+    p.add_argument("--force", action="store_true", help="overwrite existing output")
+    p.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
+    p.set_defaults(func=run)
+
+
+def combined_frames(datas: list[RunData], kinds: list[str]) -> dict[str, pl.DataFrame]:
+    """One frame per kind over all runs."""
+    return {k: pl.concat([d.frame(k) for d in datas], how="vertical_relaxed") for k in kinds}
+
+
+def summary_line(datas: list[RunData]) -> str:
+    total = ParseStats()
+    files = 0
+    for d in datas:
+        total.add(d.stats)
+        files += len(d.run.files)
+    kinds = ", ".join(f"{total.records.get(k, 0)} {k}" for k in KINDS)
+    parts = [
+        f"{len(datas)} runs, {files} files, {total.lines} lines: {kinds}",
+        f"{total.unrecognised} lines not recognised",
+    ]
+    if total.decode_errors:
+        parts.append(f"{total.decode_errors} lines with invalid UTF-8 (replaced)")
+    if total.oversized:
+        parts.append(f"{total.oversized} oversized lines skipped")
+    return "; ".join(parts)
+
+
+def _check_output_args(args: argparse.Namespace, kinds: list[str]) -> None:
+    if args.format == "parquet" and args.output is None:
+        raise InputError("--format parquet needs -o FILE (or -o DIR with --kind all)")
+    if args.format == "csv" and len(kinds) > 1 and args.output is None:
+        raise InputError("--format csv with --kind all needs -o DIR (one file per kind)")
+
+
+def _write(args: argparse.Namespace, frames: dict[str, pl.DataFrame]) -> None:
+    fmt, out = args.format, args.output
+    if fmt == "jsonl":
+        records = merged_records(frames)
+        if out is None:
+            write_jsonl(records, sys.stdout)
+        else:
+            from analyzer.atomic import atomic_open
+
+            with atomic_open(out, force=args.force) as fh:
+                write_jsonl(records, fh)
+    elif fmt == "table":
+        text = "\n\n".join(f"{k}:\n{frame_table(f)}" for k, f in frames.items())
+        if out is None:
+            print(text)
+        else:
+            from analyzer.atomic import atomic_write_text
+
+            atomic_write_text(out, text + "\n", force=args.force)
+    elif len(frames) == 1 and not (out and out.is_dir()):
+        frame = next(iter(frames.values()))
+        if out is None:
+            frame.write_csv(sys.stdout)
+        else:
+            write_frame(frame, out, fmt, force=args.force)
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        for kind, frame in frames.items():
+            write_frame(frame, out / frame_file_name(kind, fmt), fmt, force=args.force)
+
+
+def run(args: argparse.Namespace) -> int:
+    kinds = list(KINDS) if args.kind == "all" else [KIND_CHOICES[args.kind]]
+    _check_output_args(args, kinds)
+    datas = load_paths(args.paths)
+    frames = combined_frames(datas, kinds)
+    if not any(d.stats.recognised for d in datas):
+        raise InputError(f"{', '.join(args.paths)}: nothing parseable found")
+    _write(args, frames)
+    if not args.quiet:
+        for d in datas:
+            for note in d.notes:
+                print(f"analyzer: note: {clean_text(note)}", file=sys.stderr)
+        print(f"analyzer: {summary_line(datas)}", file=sys.stderr)
+    return 0

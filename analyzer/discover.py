@@ -1,0 +1,177 @@
+"""Paths → runs and their rank files (CONTRACT.md "Runs").
+
+- a directory holding ``msrun_log/`` or ``worker_*.log`` is a run named after the directory;
+  its ranks are ``msrun_log/worker_N.log`` / ``worker_N.log`` plus ``scheduler.log`` (rank None);
+- a directory holding ``rank_N/`` subdirectories with ``*.log`` files (MindFormers' output) is a run;
+- a directory whose subdirectories are runs is a group of runs; loose ``*.log`` / ``*.out`` files in
+  a directory that is not a run are runs of their own;
+- a single file is a run named after its stem, its rank from its name or, failing that, from its
+  line prefixes (decided by the parser), else 0;
+- profiler directories (``*_ascend_ms``, ``*_ascend_pt``, ``ASCEND_PROFILER_OUTPUT``,
+  ``cluster_analysis_output``) inside a run belong to it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analyzer.errors import InputError
+from parsers.prefix import rank_from_name
+
+_WORKER = re.compile(r"^worker_([0-9]+)\.log$")
+_RANK_DIR = re.compile(r"^rank_?([0-9]+)$")
+_LOG_SUFFIXES = (".log", ".out")
+_SKIP_DIRS = {".git", ".venv", "__pycache__", "node_modules", ".hypothesis", ".pytest_cache"}
+_MAX_DEPTH = 6
+
+
+def is_profiler_dir(name: str) -> bool:
+    return name.endswith(("_ascend_ms", "_ascend_pt")) or name in (
+        "ASCEND_PROFILER_OUTPUT",
+        "cluster_analysis_output",
+    )
+
+
+@dataclass(frozen=True)
+class RankFile:
+    """One log file of a run; ``rank`` None for the scheduler or when unknown."""
+
+    path: Path
+    rank: int | None
+
+
+@dataclass
+class Run:
+    """A training job: its name, its directory (or file) and its rank files."""
+
+    name: str
+    path: Path
+    files: list[RankFile] = field(default_factory=list)
+    profiler_dirs: list[Path] = field(default_factory=list)
+    group: str | None = None
+
+    @property
+    def is_dir(self) -> bool:
+        return self.path.is_dir()
+
+
+def _worker_files(directory: Path) -> list[RankFile]:
+    files: list[RankFile] = []
+    for sub in (directory / "msrun_log", directory):
+        if not sub.is_dir():
+            continue
+        for entry in sorted(sub.iterdir()):
+            m = _WORKER.match(entry.name)
+            if m and entry.is_file():
+                files.append(RankFile(entry, int(m.group(1))))
+            elif entry.name == "scheduler.log" and entry.is_file():
+                files.append(RankFile(entry, None))
+    return sorted(files, key=lambda f: (f.rank is None, f.rank or 0, str(f.path)))
+
+
+def _rank_dir_files(directory: Path) -> list[RankFile]:
+    files: list[RankFile] = []
+    for entry in sorted(directory.iterdir()):
+        m = _RANK_DIR.match(entry.name)
+        if m and entry.is_dir():
+            rank = int(m.group(1))
+            files.extend(
+                RankFile(f, rank)
+                for f in sorted(entry.iterdir())
+                if f.is_file() and f.suffix in _LOG_SUFFIXES
+            )
+    return files
+
+
+def is_run_dir(directory: Path) -> bool:
+    """A directory that is one run (msrun layout, loose worker logs or rank_N dirs)."""
+    if (directory / "msrun_log").is_dir():
+        return True
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return False
+    if any(_WORKER.match(n) for n in names):
+        return True
+    return any(_RANK_DIR.match(n) and (directory / n).is_dir() for n in names) and bool(
+        _rank_dir_files(directory)
+    )
+
+
+def _profiler_dirs(directory: Path) -> list[Path]:
+    found: list[Path] = []
+    for root, dirs, _files in os.walk(directory):
+        depth = Path(root).relative_to(directory).parts
+        if len(depth) > _MAX_DEPTH:
+            dirs[:] = []
+            continue
+        for d in list(dirs):
+            if is_profiler_dir(d):
+                found.append(Path(root) / d)
+                dirs.remove(d)
+            elif d in _SKIP_DIRS or d.startswith("."):
+                dirs.remove(d)
+    return sorted(found)
+
+
+def run_from_dir(directory: Path, group: str | None = None) -> Run:
+    files = _worker_files(directory) or _rank_dir_files(directory)
+    return Run(directory.name, directory, files, _profiler_dirs(directory), group)
+
+
+def run_from_file(path: Path, group: str | None = None) -> Run:
+    rank = rank_from_name(path.name)
+    return Run(path.stem, path, [RankFile(path, rank)], [], group)
+
+
+def _scan(directory: Path, depth: int, group: str | None, out: list[Run]) -> None:
+    if is_run_dir(directory):
+        out.append(run_from_dir(directory, group))
+        return
+    if depth > _MAX_DEPTH:
+        return
+    try:
+        entries = sorted(directory.iterdir())
+    except OSError as exc:
+        raise InputError(f"{directory}: cannot list directory ({exc.strerror})") from None
+    for entry in entries:
+        if entry.name.startswith(".") or entry.name in _SKIP_DIRS:
+            continue
+        if entry.is_dir() and not is_profiler_dir(entry.name):
+            _scan(entry, depth + 1, directory.name, out)
+        elif entry.is_file() and entry.suffix in _LOG_SUFFIXES:
+            out.append(run_from_file(entry, directory.name))
+
+
+def _unique_names(runs: list[Run]) -> None:
+    """Runs with the same name get their parent directory's name in front."""
+    seen: dict[str, int] = {}
+    for run in runs:
+        seen[run.name] = seen.get(run.name, 0) + 1
+    for run in runs:
+        if seen[run.name] > 1:
+            run.name = f"{run.path.parent.name}/{run.name}"
+
+
+def discover(paths: list[str | Path]) -> list[Run]:
+    """Every run under the given paths; a missing or unreadable path is an InputError."""
+    runs: list[Run] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputError(f"{raw}: no such file or directory")
+        if path.is_dir():
+            if not os.access(path, os.R_OK | os.X_OK):
+                raise InputError(f"{raw}: permission denied")
+            _scan(path, 0, None, runs)
+        elif path.is_file():
+            if not os.access(path, os.R_OK):
+                raise InputError(f"{raw}: permission denied")
+            runs.append(run_from_file(path))
+        else:
+            raise InputError(f"{raw}: not a regular file or directory")
+    _unique_names(runs)
+    return runs

@@ -1,0 +1,110 @@
+"""One-shot loading: paths → runs → parsed frames (the tail read once to the end).
+
+Rank files are parsed in parallel processes when there is enough data to pay for it, so a
+multi-GB run uses both cores. Binary files are skipped with a note; unreadable ones too.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from analyzer.discover import RankFile, Run, discover
+from analyzer.errors import InputError
+from analyzer.reader import LineCursor, read_new_lines
+from analyzer.store import RunData
+from parsers import FileParser, ParseStats, Record
+
+#: Below this many bytes in all, parsing in-process beats starting workers.
+PARALLEL_MIN_BYTES = 32 << 20
+
+
+@dataclass
+class FileResult:
+    """What parsing one file produced."""
+
+    records: list[Record]
+    stats: ParseStats
+    partial_tail: bool
+    note: str | None = None
+
+
+def looks_binary(path: Path) -> bool:
+    """A NUL byte in the first 8 KiB: not a text log."""
+    with open(path, "rb") as fh:
+        return b"\0" in fh.read(8192)
+
+
+def parse_file(path: Path, run: str, rank: int | None) -> FileResult:
+    """Parse one whole file; a partial last line is held back (counted, not parsed)."""
+    fp = FileParser(source=str(path), run=run, rank=rank)
+    try:
+        if looks_binary(path):
+            return FileResult([], fp.stats, False, f"{path}: binary file, skipped")
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        return FileResult([], fp.stats, False, f"{path}: {exc.strerror}, skipped")
+    cursor = LineCursor()
+    records: list[Record] = []
+    try:
+        for batch in read_new_lines(fd, cursor):
+            start = cursor.lineno - len(batch) + 1
+            for i, text in enumerate(batch, start):
+                records.extend(fp.feed(text, i))
+    finally:
+        os.close(fd)
+    records.extend(fp.flush())
+    fp.stats.decode_errors += cursor.decode_errors
+    return FileResult(records, fp.stats, bool(cursor.partial))
+
+
+def _parse_job(args: tuple[str, str, int | None]) -> FileResult:
+    path, run, rank = args
+    return parse_file(Path(path), run, rank)
+
+
+def _jobs_for(runs: Sequence[Run]) -> list[tuple[str, str, int | None]]:
+    return [(str(f.path), run.name, f.rank) for run in runs for f in run.files]
+
+
+def _total_bytes(files: list[RankFile]) -> int:
+    total = 0
+    for f in files:
+        try:
+            total += f.path.stat().st_size
+        except OSError:
+            pass
+    return total
+
+
+def load_runs(runs: Sequence[Run], *, workers: int | None = None) -> list[RunData]:
+    """Parse every rank file of every run into a RunData (parallel when it pays)."""
+    jobs = _jobs_for(runs)
+    all_files = [f for r in runs for f in r.files]
+    n = workers if workers is not None else (os.cpu_count() or 1)
+    if n > 1 and len(jobs) > 1 and _total_bytes(all_files) >= PARALLEL_MIN_BYTES:
+        with ProcessPoolExecutor(max_workers=n) as pool:
+            results = list(pool.map(_parse_job, jobs, chunksize=1))
+    else:
+        results = [_parse_job(j) for j in jobs]
+    by_run = {run.name: RunData(run) for run in runs}
+    for (path, run_name, _rank), res in zip(jobs, results, strict=True):
+        data = by_run[run_name]
+        data.append_records(res.records)
+        data.stats.add(res.stats)
+        if res.note:
+            data.notes.append(res.note)
+        if res.partial_tail:
+            data.notes.append(f"{path}: last line has no newline yet, held back")
+    return list(by_run.values())
+
+
+def load_paths(paths: Sequence[str | Path], *, workers: int | None = None) -> list[RunData]:
+    """Discover and parse; nothing to parse at all is an InputError."""
+    runs = discover(list(paths))
+    if not any(r.files for r in runs):
+        raise InputError(f"{', '.join(map(str, paths))}: no training logs found")
+    return load_runs([r for r in runs if r.files], workers=workers)

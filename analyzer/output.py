@@ -1,0 +1,73 @@
+"""Writing frames of records: JSON lines, CSV, Parquet and terminal tables."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import polars as pl
+
+from analyzer.atomic import atomic_open
+from analyzer.jsonl import dumps
+from analyzer.sanitize import clean_text
+from parsers import FRAME_NAMES
+
+_HEAD = ("kind", "run", "rank", "source", "line")
+
+
+def frame_records(kind: str, frame: pl.DataFrame) -> Iterator[dict[str, Any]]:
+    """Rows of a canonical frame back as CONTRACT records (nulls omitted, extra decoded)."""
+    for row in frame.iter_rows(named=True):
+        rec: dict[str, Any] = {"kind": kind}
+        for key, value in row.items():
+            if value is None:
+                continue
+            if key == "extra" and isinstance(value, str):
+                value = json.loads(value)
+            rec[key] = value
+        yield rec
+
+
+def merged_records(frames: dict[str, pl.DataFrame]) -> list[dict[str, Any]]:
+    """All kinds interleaved in file order: by (run, source, line)."""
+    out = [rec for kind, frame in frames.items() for rec in frame_records(kind, frame)]
+    out.sort(key=lambda r: (r.get("run", ""), r.get("source", ""), r.get("line", 0)))
+    return out
+
+
+def write_jsonl(records: Sequence[dict[str, Any]], fh: IO[str]) -> None:
+    for rec in records:
+        fh.write(dumps(rec))
+        fh.write("\n")
+
+
+def frame_table(frame: pl.DataFrame, *, max_rows: int = 50) -> str:
+    """A readable terminal table; control characters from logs are made harmless."""
+    text_cols = [c for c, t in frame.schema.items() if t == pl.String]
+    if text_cols:
+        frame = frame.with_columns(
+            pl.col(c).map_elements(clean_text, return_dtype=pl.String) for c in text_cols
+        )
+    with pl.Config(tbl_rows=max_rows, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200):
+        return str(frame)
+
+
+def write_frame(frame: pl.DataFrame, path: Path, fmt: str, *, force: bool) -> None:
+    """One frame to one file, atomically, as csv or parquet."""
+    mode = "wb" if fmt == "parquet" else "w"
+    with atomic_open(path, mode, force=force) as fh:
+        if fmt == "parquet":
+            frame.write_parquet(fh)
+        else:
+            frame.write_csv(fh)
+
+
+def frame_file_name(kind: str, fmt: str) -> str:
+    return f"{FRAME_NAMES[kind]}.{fmt}"
+
+
+def stdout() -> IO[str]:
+    return sys.stdout

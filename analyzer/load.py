@@ -6,6 +6,7 @@ multi-GB run uses both cores. Binary files are skipped with a note; unreadable o
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -73,10 +74,8 @@ def _jobs_for(runs: Sequence[Run]) -> list[tuple[str, str, int | None]]:
 def _total_bytes(files: list[RankFile]) -> int:
     total = 0
     for f in files:
-        try:
+        with contextlib.suppress(OSError):
             total += f.path.stat().st_size
-        except OSError:
-            pass
     return total
 
 

@@ -44,6 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", type=Path, help="file (or directory with --kind all)")
     p.add_argument("--force", action="store_true", help="overwrite existing output")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
+    p.add_argument(
+        "--no-cache", action="store_true", help="parse everything again, ignore the cache"
+    )
     p.set_defaults(func=run)
 
 

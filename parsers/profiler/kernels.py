@@ -1,0 +1,95 @@
+"""kernel_details.csv and op_statistic.csv (ASCEND_PROFILER_OUTPUT).
+
+kernel_details.csv, 2023 columns: ``Step Id, Model ID, Task ID, Stream ID, Name, Type,
+Accelerator Core, Start Time(us), Duration(us), Wait Time(us), Block Dim, ...`` with aic_/aiv_
+PMU columns; 2025 adds ``OP State``, ``HF32 Eligible`` and writes ``Start Time(us)`` quoted
+with a TAB inside. Old msprof op_summary-style files have only ``Name, Type, Accelerator Core,
+Start Time(us), Duration(us), Wait Time(us), Block Dim``. Communication kernels carry
+Accelerator Core ``HCCL`` and types ``hcom_*``.
+op_statistic.csv: ``OP Type, Core Type, Count, Total Time(us), Min Time(us), Avg Time(us),
+Max Time(us), Ratio(%)``.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from parsers.profiler.columns import numeric, pick_column, text
+
+KERNEL_SCHEMA = {
+    "rank": pl.Int64,
+    "step": pl.Int64,
+    "name": pl.String,
+    "type": pl.String,
+    "core": pl.String,
+    "start_us": pl.Float64,
+    "duration_us": pl.Float64,
+    "wait_us": pl.Float64,
+    "is_communication": pl.Boolean,
+}
+
+
+def _opt_text(cols: list[str], *aliases: str) -> pl.Expr:
+    col = pick_column(cols, *aliases)
+    return text(col) if col else pl.lit(None, pl.String)
+
+
+def _opt_num(cols: list[str], *aliases: str) -> pl.Expr:
+    col = pick_column(cols, *aliases)
+    return numeric(col) if col else pl.lit(None, pl.Float64)
+
+
+def is_communication(name: pl.Expr, type_: pl.Expr, core: pl.Expr) -> pl.Expr:
+    """HCCL kernels: Accelerator Core ``HCCL`` or an ``hcom_``/``hccl`` name or type."""
+    pattern = r"(?i)^(hcom_|hccl)"
+    return (
+        (core.fill_null("").str.to_uppercase() == "HCCL")
+        | type_.fill_null("").str.contains(pattern)
+        | name.fill_null("").str.contains(pattern)
+    )
+
+
+def kernel_frame(raw: pl.LazyFrame | pl.DataFrame, rank: int | None = None) -> pl.LazyFrame:
+    """kernel_details rows (all-text columns) → canonical kernel rows, lazily.
+
+    Raises ValueError when there is no Name or Duration(us) column.
+    """
+    lf = raw.lazy()
+    cols = lf.collect_schema().names()
+    name_col = pick_column(cols, "Name", "Op Name", "OP Name")
+    dur_col = pick_column(cols, "Duration(us)", "Task Duration(us)")
+    if not name_col or not dur_col:
+        raise ValueError("no Name / Duration(us) columns in the header")
+    step = pick_column(cols, "Step Id", "Step ID", "Step")
+    out = lf.select(
+        pl.lit(rank, pl.Int64).alias("rank"),
+        (numeric(step).cast(pl.Int64) if step else pl.lit(None, pl.Int64)).alias("step"),
+        text(name_col).alias("name"),
+        _opt_text(cols, "Type", "OP Type", "Op Type").alias("type"),
+        _opt_text(cols, "Accelerator Core", "Task Type", "Core Type").alias("core"),
+        _opt_num(cols, "Start Time(us)", "Task Start Time(us)").alias("start_us"),
+        numeric(dur_col).alias("duration_us"),
+        _opt_num(cols, "Wait Time(us)").alias("wait_us"),
+    )
+    return out.with_columns(
+        pl.col("type").replace("N/A", None),
+        is_communication(pl.col("name"), pl.col("type"), pl.col("core")).alias("is_communication"),
+    )
+
+
+def op_statistic_frame(raw: pl.DataFrame, rank: int | None = None) -> pl.DataFrame:
+    """op_statistic rows → ``rank, type, core, count, total_us, mean_us, max_us``."""
+    cols = raw.columns
+    type_col = pick_column(cols, "OP Type", "Op Type", "Type")
+    total = pick_column(cols, "Total Time(us)", "Total Time")
+    if not type_col or not total:
+        raise ValueError("no OP Type / Total Time(us) columns in the header")
+    return raw.select(
+        pl.lit(rank, pl.Int64).alias("rank"),
+        text(type_col).alias("type"),
+        _opt_text(cols, "Core Type").alias("core"),
+        _opt_num(cols, "Count").cast(pl.Int64).alias("count"),
+        numeric(total).alias("total_us"),
+        _opt_num(cols, "Avg Time(us)").alias("mean_us"),
+        _opt_num(cols, "Max Time(us)").alias("max_us"),
+    )

@@ -1,0 +1,62 @@
+"""The HF Trainer / DeepSpeed parser's example lines and the records they must give."""
+
+from __future__ import annotations
+
+from parsers.base import Record
+
+HF_DEEPSPEED_SAMPLES: list[tuple[str, list[Record]]] = [
+    (
+        "{'loss': 2.1034, 'grad_norm': 1.3125, 'learning_rate': 1e-05, 'epoch': 0.5}",
+        [{"kind": "step", "loss": 2.1034, "grad_norm": 1.3125, "lr": 1e-05, "epoch": 0.5}],
+    ),
+    (  # tqdm's progress bar glued in front of the dict; an unknown key goes to extra
+        " 10%|█         | 50/500 [01:02<09:18,  1.24s/it]{'loss': 1.8, 'learning_rate': 2e-05,"
+        " 'num_tokens': 204800.0, 'epoch': 0.1}",
+        [{"kind": "step", "loss": 1.8, "epoch": 0.1, "extra": {"num_tokens": 204800.0}}],
+    ),
+    (
+        "{'eval_loss': 1.95, 'eval_runtime': 12.5, 'eval_samples_per_second': 80.0, 'epoch': 1.0}",
+        [{"kind": "event", "type": "validation", "extra": {"eval_loss": 1.95, "epoch": 1.0}}],
+    ),
+    (
+        "{'train_runtime': 3600.5, 'train_samples_per_second': 12.3, 'train_steps_per_second':"
+        " 0.4, 'train_loss': 1.72, 'epoch': 3.0}",
+        [{"kind": "event", "type": "training_done", "extra": {"train_loss": 1.72}}],
+    ),
+    (
+        "steps: 1 loss: 10.6554 iter time (s): 4.218 samples/sec: 7.586",
+        [
+            {
+                "kind": "step",
+                "step": 1,
+                "loss": 10.6554,
+                "step_time_ms": 4218.0,
+                "extra": {"samples/sec": 7.586},
+            }
+        ],
+    ),
+    (
+        "[2023-08-15 07:22:30,556] [INFO] [logging.py:96:log_dist] [Rank 0] Overflow detected."
+        " Skipping step. Attempted loss scale: 1, reducing to 1",
+        [
+            {
+                "kind": "event",
+                "type": "overflow",
+                "severity": "warning",
+                "rank": 0,
+                "timestamp": "2023-08-15T07:22:30.556",
+                "extra": {"attempted_loss_scale": 1.0, "new_loss_scale": 1.0},
+            }
+        ],
+    ),
+    (
+        "[2023-08-15 06:31:34,958] [INFO] [utils.py:786:see_memory_usage] MA 0.65 GB        "
+        " Max_MA 0.66 GB         CA 0.68 GB         Max_CA 1 GB ",
+        [
+            {"kind": "memory", "metric": "allocated", "mb": 0.65 * 1024},
+            {"kind": "memory", "metric": "max_allocated", "mb": 0.66 * 1024},
+            {"kind": "memory", "metric": "reserved", "mb": 0.68 * 1024},
+            {"kind": "memory", "metric": "max_reserved", "mb": 1024.0},
+        ],
+    ),
+]

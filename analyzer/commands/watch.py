@@ -1,17 +1,108 @@
-"""`analyzer watch` (not built yet: see the issue that covers it)."""
+"""`analyzer watch`: follow training logs live and print each record as a JSON line."""
 
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
+import threading
+import time
+from types import FrameType
+from typing import TextIO
 
 from analyzer.errors import InputError
 
+EXAMPLES = """examples:
+  analyzer watch runs/tp2pp4/                  # existing records, then live ones
+  analyzer watch runs/ --from-end              # only what is written from now on
+  analyzer watch run_dir/ --idle-exit 30 > records.jsonl
+  analyzer watch /nfs/job42/ --poll 2          # poll every 2 s (automatic on NFS/Lustre/...)
+
+New rank files and run directories appearing under PATH are picked up (msrun_log/ created after
+launch, ranks starting late). A PATH that does not exist yet is waited for if its parent
+directory exists. Rotated logs are read to their end; a truncated log is read again from the
+start after an event record of type log_truncated. Parsed records are cached in
+$XDG_CACHE_HOME/analyzer (default ~/.cache/analyzer) so a restart parses only new bytes.
+SIGINT/SIGTERM end the watch cleanly (exit 0).
+"""
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("watch", help="(coming) see CONTRACT.md")
-    p.add_argument("rest", nargs="*")
+    p = sub.add_parser(
+        "watch",
+        help="follow logs live, print records as JSON lines",
+        description="Follow training logs as they are written; print each record as a JSON line.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--format", default="jsonl", choices=["jsonl"])
+    p.add_argument("--from-end", action="store_true", help="skip records already in the files")
+    p.add_argument("--idle-exit", type=float, metavar="SECONDS", help="exit after SECONDS quiet")
+    p.add_argument("--poll", type=float, metavar="SECONDS", help="poll instead of inotify")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the parse cache")
+    p.add_argument("-q", "--quiet", action="store_true", help="no notes on stderr")
     p.set_defaults(func=run)
 
 
+class _Printer:
+    """Writes each batch's records as JSON lines and flushes; notes go to stderr."""
+
+    def __init__(self, out: TextIO, quiet: bool) -> None:
+        self.out, self.quiet = out, quiet
+        self.broken = threading.Event()
+
+    def __call__(self, batch) -> None:  # type: ignore[no-untyped-def]
+        from analyzer.jsonl import dumps
+        from analyzer.sanitize import clean_text
+
+        if not self.quiet:
+            for note in batch.notes:
+                print(f"analyzer: note: {clean_text(note)}", file=sys.stderr, flush=True)
+        if not batch.records or self.broken.is_set():
+            return
+        try:
+            self.out.write("".join(dumps(r) + "\n" for r in batch.records))
+            self.out.flush()
+        except BrokenPipeError:
+            self.broken.set()
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    if args.poll is not None and not args.poll > 0:
+        raise InputError(f"--poll {args.poll:g}: the interval must be positive")
+    if args.idle_exit is not None and not args.idle_exit > 0:
+        raise InputError(f"--idle-exit {args.idle_exit:g}: must be positive")
+
+
 def run(args: argparse.Namespace) -> int:
-    raise InputError("'watch' is not available yet in this version")
+    from analyzer.live import LiveSession
+
+    _check_args(args)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    session = LiveSession(
+        args.paths,
+        poll=args.poll,
+        use_cache=not args.no_cache,
+        from_end=args.from_end,
+        batch_interval=0.0,
+    )
+    printer = _Printer(sys.stdout, args.quiet)
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        session.start(printer)
+        while not stop.is_set() and session.running and not printer.broken.is_set():
+            if args.idle_exit and time.monotonic() - session.last_activity >= args.idle_exit:
+                break
+            stop.wait(0.2)
+    finally:
+        session.stop(finish=True)
+        for s, handler in old.items():
+            signal.signal(s, handler)
+    if session.error is not None:
+        raise InputError(f"watch failed: {session.error}")
+    return 0

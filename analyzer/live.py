@@ -1,0 +1,416 @@
+"""Live sessions: every rank file under some paths followed as it is written, into the store.
+
+A :class:`LiveSession` discovers runs (``analyzer.discover``), opens one
+:class:`analyzer.tail.Follower` per inode, restores what the parse cache already holds, and then
+reacts to file events (``analyzer.observer``) and to a slow background rescan that catches what
+events miss (new files, rotations, network filesystems). Everything happens on one background
+thread: events only mark paths dirty; the thread re-``stat``s each, reads from the saved offset,
+appends the records to the run's :class:`analyzer.store.RunData` and hands listeners coalesced
+:class:`LiveBatch` es (at most one per ``batch_interval``), so a fast writer floods nothing.
+
+Paths that do not exist yet but whose parent directory does are waited for (a run directory
+about to be created by a launcher); a path whose parent is missing too is an ``InputError``.
+Multi-line records still open when a file goes quiet (a traceback being written) are emitted
+when their next line arrives or when the session stops with ``finish=True``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from analyzer.cache import FileCache, cache_root
+from analyzer.discover import Run, discover
+from analyzer.errors import InputError
+from analyzer.observer import Watcher
+from analyzer.output import frame_records
+from analyzer.store import RunData, frames_from_records
+from analyzer.tail import FileId, Follower
+from parsers import ParseStats, Record
+
+RESCAN_INTERVAL = 5.0
+COMMIT_INTERVAL = 2.0
+#: A rotated-away or deleted file idle this long is finished and closed.
+RETIRE_IDLE = 2.0
+
+
+@dataclass
+class LiveBatch:
+    """What arrived since the last batch: records (normalised as ``parse`` prints them)."""
+
+    records: list[Record]
+    runs_changed: set[str]
+    new_runs: list[str]
+    lines: int
+    unrecognised: int
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Tracked:
+    follower: Follower
+    cache: FileCache | None
+
+
+def _watch_dirs(paths: Sequence[Path]) -> list[tuple[Path, bool]]:
+    """What to observe for each path: a directory recursively, else its parent directory."""
+    out: list[tuple[Path, bool]] = []
+    for p in paths:
+        if p.is_dir():
+            out.append((p, True))
+        elif p.parent.is_dir():
+            out.append((p.parent if str(p.parent) else Path("."), False))
+        else:
+            raise InputError(f"{p}: no such file or directory (nor its parent directory)")
+    return out
+
+
+class LiveSession:
+    """Follow every rank file under ``paths``; ``runs`` is the store, updated before callbacks."""
+
+    def __init__(
+        self,
+        paths: Sequence[str | Path],
+        *,
+        poll: float | None = None,
+        use_cache: bool = True,
+        from_end: bool = False,
+        batch_interval: float = 0.1,
+        rescan_interval: float = RESCAN_INTERVAL,
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.paths = [Path(os.path.abspath(p)) for p in paths]
+        self._dirs = _watch_dirs(self.paths)
+        self.use_cache, self.from_end = use_cache, from_end
+        self.batch_interval, self.rescan_interval = batch_interval, rescan_interval
+        self.cache_dir = cache_dir or cache_root()
+        self.runs: dict[str, RunData] = {}
+        #: Hold this while reading ``runs`` outside ``on_batch`` (the tail thread appends).
+        self.lock = threading.Lock()
+        self.watcher = Watcher(self._on_path, poll=poll)
+        self.last_activity = time.monotonic()
+        self._followers: dict[FileId, _Tracked] = {}
+        self._by_path: dict[str, FileId] = {}
+        self._known: dict[str, tuple[str, int | None]] = {}
+        self._run_names: dict[str, str] = {}
+        self._run_followers: dict[str, list[Follower]] = {}
+        self._failed: set[str] = set()
+        self._dirty: set[str] = set()
+        self._more: set[FileId] = set()
+        self._rediscover = True
+        self._event_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._finish = True
+        self._thread: threading.Thread | None = None
+        self._on_batch: Callable[[LiveBatch], None] | None = None
+        self._reset_pending()
+        self._last_emit = 0.0
+        self._initial = True
+        #: Problems met so far (unreadable files, unwatchable directories), newest last.
+        self.notes: list[str] = []
+        self.error: BaseException | None = None
+
+    # -- public API ------------------------------------------------------------------------------
+    def start(self, on_batch: Callable[[LiveBatch], None]) -> None:
+        """Start observing and the tail thread; ``on_batch`` is called from that thread."""
+        self._on_batch = on_batch
+        self.watcher.choose([d for d, _ in self._dirs])
+        self.watcher.start(self._dirs)
+        self._thread = threading.Thread(target=self._run, name="analyzer-tail", daemon=True)
+        self._thread.start()
+
+    def stop(self, *, finish: bool = True) -> None:
+        """Stop; with ``finish`` open multi-line records are closed and delivered first."""
+        self._finish = finish
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.watcher.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def watched_paths(self) -> list[str]:
+        """The files being followed now (current names)."""
+        return sorted(t.follower.path for t in list(self._followers.values()))
+
+    # -- events (watchdog thread) ----------------------------------------------------------------
+    def _on_path(self, path: str, is_dir: bool) -> None:
+        with self._event_lock:
+            self._dirty.add(path)
+            if is_dir or path not in self._by_path:
+                self._rediscover = True
+        self._wake.set()
+
+    # -- the tail thread -------------------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            self._loop()
+        except BaseException as exc:  # reported by the caller through .error
+            self.error = exc
+        finally:
+            self._shutdown()
+
+    def _loop(self) -> None:
+        next_rescan = time.monotonic() + self.rescan_interval
+        next_commit = time.monotonic() + COMMIT_INTERVAL
+        self._step()
+        self._initial = False
+        while not self._stop.is_set():
+            self._step()
+            now = time.monotonic()
+            if now >= next_rescan:
+                self._rescan()
+                next_rescan = now + self.rescan_interval
+            if now >= next_commit:
+                self._commit()
+                next_commit = now + COMMIT_INTERVAL
+            self._maybe_emit()
+            timeout = min(next_rescan, next_commit) - time.monotonic()
+            if self._pending_any():
+                timeout = min(timeout, self._last_emit + self.batch_interval - time.monotonic())
+            if self._more:
+                timeout = 0
+            if timeout > 0:
+                self._wake.wait(timeout)
+            self._wake.clear()
+
+    def _step(self) -> None:
+        with self._event_lock:
+            dirty, self._dirty = self._dirty, set()
+            rediscover, self._rediscover = self._rediscover, False
+        if rediscover:
+            self._discover()
+        for path in sorted(dirty):
+            self._handle_path(path)
+        for fid in list(self._more):
+            self._more.discard(fid)
+            tracked = self._followers.get(fid)
+            if tracked is not None:
+                self._read(tracked)
+
+    def _shutdown(self) -> None:
+        with contextlib.suppress(Exception):
+            self._commit()
+        for tracked in list(self._followers.values()):
+            self._close(tracked, finish=self._finish)
+        self._maybe_emit(force=True)
+
+    # -- discovery and paths -----------------------------------------------------------------
+    def _discover(self) -> None:
+        for root in self.paths:
+            if not root.exists():
+                continue
+            self.watcher.add(root if root.is_dir() else root.parent, root.is_dir())
+            try:
+                runs = discover([root])
+            except InputError as exc:
+                self._note(str(exc))
+                continue
+            for run in runs:
+                self._add_run(run)
+
+    def _add_run(self, run: Run) -> None:
+        key = str(run.path)
+        name = self._run_names.get(key)
+        if name is None:
+            name = run.name
+            if name in self.runs:
+                name = f"{run.path.parent.name}/{run.name}"
+            self._run_names[key] = name
+            run.name = name
+            with self.lock:
+                self.runs[name] = RunData(run)
+            self._run_followers[name] = []
+            self._pending_new_runs.append(name)
+        self.runs[name].run.files = run.files
+        for rf in run.files:
+            path = str(rf.path)
+            self._known[path] = (name, rf.rank)
+            if path not in self._by_path:
+                self._add_follower(path, name, rf.rank)
+
+    def _handle_path(self, path: str) -> None:
+        """Re-stat one path: read its inode, notice rotation, deletion or a new file."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            st = None
+        regular = st is not None and stat.S_ISREG(st.st_mode)
+        fid = self._by_path.get(path)
+        now_id = (st.st_dev, st.st_ino) if regular and st is not None else None
+        if fid is not None and fid != now_id:
+            del self._by_path[path]
+            tracked = self._followers.get(fid)
+            if tracked is not None:
+                tracked.follower.retired = True
+                self._read(tracked)
+        if now_id is None:
+            return
+        tracked = self._followers.get(now_id)
+        if tracked is not None:
+            self._by_path[path] = now_id
+            tracked.follower.path = path
+            self._read(tracked)
+        elif path in self._known:
+            run, rank = self._known[path]
+            self._add_follower(path, run, rank)
+
+    def _add_follower(self, path: str, run: str, rank: int | None) -> None:
+        try:
+            follower = Follower.open(path, run=run, rank=rank)
+        except OSError as exc:
+            if path not in self._failed:
+                self._failed.add(path)
+                self._note(f"{path}: {exc.strerror or exc}, skipped")
+            return
+        self._failed.discard(path)
+        if follower.file_id in self._followers:  # a second name for a followed inode
+            follower.close()
+            self._by_path[path] = follower.file_id
+            return
+        cache = None
+        if self.from_end and self._initial:
+            follower.skip_to_end()
+        elif self.use_cache:
+            cache = FileCache(self.cache_dir, follower)
+            frames = cache.restore()
+            if frames:
+                self._deliver(run, frames)
+        tracked = _Tracked(follower, cache)
+        self._followers[follower.file_id] = tracked
+        self._by_path[path] = follower.file_id
+        self._run_followers[run].append(follower)
+        self._read(tracked)
+
+    # -- reading and delivering --------------------------------------------------------------
+    def _read(self, tracked: _Tracked) -> None:
+        f = tracked.follower
+        try:
+            res = f.read()
+        except OSError as exc:
+            self._note(f"{f.path}: read failed ({exc.strerror or exc}); closed")
+            self._close(tracked, finish=True)
+            return
+        if res.more:
+            self._more.add(f.file_id)
+        self._lines += res.lines
+        self._unrecognised += res.unrecognised
+        if res.lines:
+            self.last_activity = time.monotonic()
+        if res.truncated and tracked.cache is not None:
+            tracked.cache.add({}, truncated=True)
+        if res.records:
+            frames = frames_from_records(res.records)
+            if tracked.cache is not None:
+                tracked.cache.add(frames)
+            self._deliver(f.run, frames)
+
+    def _deliver(self, run: str, frames: dict[str, pl.DataFrame]) -> None:
+        data = self.runs[run]
+        with self.lock:
+            for kind, frame in frames.items():
+                data.append_frame(kind, frame)
+        self._pending_frames.append(frames)
+        self._pending_runs.add(run)
+
+    def _close(self, tracked: _Tracked, *, finish: bool) -> None:
+        f = tracked.follower
+        if finish and f.fd >= 0:
+            records = f.finish()
+            if records:
+                self._deliver(f.run, frames_from_records(records))
+        f.close()
+        self._followers.pop(f.file_id, None)
+        self._more.discard(f.file_id)
+        for path in [p for p, fid in self._by_path.items() if fid == f.file_id]:
+            del self._by_path[path]
+
+    def _rescan(self) -> None:
+        """The safety net: rediscover, re-stat every name, read what grew, close idle leftovers."""
+        self._discover()
+        for path in list(self._by_path):
+            self._handle_path(path)
+        now = time.monotonic()
+        for tracked in list(self._followers.values()):
+            f = tracked.follower
+            if f.has_new_data():
+                self._read(tracked)
+            if f.retired and now - f.last_growth >= RETIRE_IDLE:
+                deleted = f.is_deleted()
+                self._close(tracked, finish=True)
+                if deleted and tracked.cache is not None:
+                    tracked.cache.drop()
+
+    def _commit(self) -> None:
+        for tracked in list(self._followers.values()):
+            if tracked.cache is not None and tracked.cache.dirty():
+                try:
+                    tracked.cache.commit()
+                except OSError as exc:
+                    self._note(f"parse cache: {exc.strerror or exc}; caching off")
+                    for t in self._followers.values():
+                        t.cache = None
+                    return
+
+    # -- batches -------------------------------------------------------------------------------
+    def _reset_pending(self) -> None:
+        self._pending_frames: list[dict[str, pl.DataFrame]] = []
+        self._pending_runs: set[str] = set()
+        self._pending_new_runs: list[str] = []
+        self._pending_notes: list[str] = []
+        self._lines = self._unrecognised = 0
+
+    def _pending_any(self) -> bool:
+        return bool(self._pending_frames or self._pending_new_runs or self._pending_notes)
+
+    def _note(self, text: str) -> None:
+        self._pending_notes.append(text)
+
+    def _maybe_emit(self, *, force: bool = False) -> None:
+        if not self._pending_any() and not (force and self._lines):
+            return
+        now = time.monotonic()
+        if not force and now - self._last_emit < self.batch_interval:
+            return
+        records: list[Record] = []
+        for frames in self._pending_frames:
+            part = [r for kind, fr in frames.items() for r in frame_records(kind, fr)]
+            part.sort(key=lambda r: r.get("line", 0))
+            records.extend(part)
+        batch = LiveBatch(
+            records,
+            set(self._pending_runs),
+            list(self._pending_new_runs),
+            self._lines,
+            self._unrecognised,
+            list(self._pending_notes),
+        )
+        for name in batch.runs_changed:
+            self._refresh_stats(name)
+        self.notes.extend(batch.notes)
+        for note in self.watcher.notes:
+            batch.notes.append(note)
+        self.watcher.notes.clear()
+        self._reset_pending()
+        self._last_emit = now
+        if self._on_batch is not None:
+            self._on_batch(batch)
+
+    def _refresh_stats(self, run: str) -> None:
+        total = ParseStats()
+        for f in self._run_followers.get(run, []):
+            total.add(f.stats)
+        with self.lock:
+            self.runs[run].stats = total

@@ -1,0 +1,201 @@
+"""Following one log file as it grows: identity by inode, a byte offset, the partial line held.
+
+A :class:`Follower` owns one open file descriptor on one inode (so a renamed or deleted file
+can still be read to its end) and the :class:`parsers.FileParser` of that file. ``read()``
+re-``fstat``s, notices truncation (size below the offset) and in-place rewrites (the first
+bytes, or the bytes just before the offset, changed), and parses at most ``budget`` new bytes,
+so one huge append cannot hold everything else up. Nothing here trusts file events: the
+caller may call ``read()`` for any reason at any time and gets exactly the new records.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from analyzer.reader import LineCursor, read_new_lines
+from parsers import FileParser, ParseStats, Record
+
+#: The first bytes remembered to notice a file rewritten in place.
+HEAD_BYTES = 256
+#: The bytes just before the offset, checked for the same reason (same-length rewrites).
+TAIL_BYTES = 64
+#: At most this many new bytes parsed per ``read()`` call (the caller comes back for more).
+READ_BUDGET = 4 << 20
+READ_CHUNK = 1 << 20
+
+FileId = tuple[int, int]
+
+
+@dataclass
+class ReadResult:
+    """What one ``read()`` produced."""
+
+    records: list[Record]
+    lines: int = 0
+    unrecognised: int = 0
+    more: bool = False
+    truncated: bool = False
+
+
+def truncation_event(source: str, run: str, rank: int | None) -> Record:
+    """The record telling that a file was truncated or rewritten and is read again from 0."""
+    return {
+        "kind": "event",
+        "line": 0,
+        "severity": "warning",
+        "type": "log_truncated",
+        "message": f"{source} was truncated or rewritten; reading it again from the start",
+        "run": run,
+        "source": source,
+        "rank": rank,
+    }
+
+
+class Follower:
+    """One inode of one rank file, read incrementally from a saved offset."""
+
+    def __init__(self, fd: int, st: os.stat_result, *, source: str, run: str, rank: int | None):
+        self.fd = fd
+        self.file_id: FileId = (st.st_dev, st.st_ino)
+        self.source = source
+        self.run = run
+        self.rank = rank
+        #: The name the inode has now (differs from ``source`` after a rotation).
+        self.path = source
+        self.cursor = LineCursor()
+        self.parser = FileParser(source=source, run=run, rank=rank)
+        #: Statistics of earlier generations of the file (before a truncation).
+        self.base = ParseStats()
+        self.head = b""
+        self.tail = b""
+        #: Renamed away or deleted: read to its end, then closed when idle.
+        self.retired = False
+        self.last_growth = time.monotonic()
+
+    @classmethod
+    def open(cls, path: str, *, run: str, rank: int | None) -> Follower:
+        """Open ``path`` for following; OSError if it cannot be read, IsADirectoryError if a dir."""
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise IsADirectoryError(21, "not a regular file", path)
+        except BaseException:
+            os.close(fd)
+            raise
+        return cls(fd, st, source=path, run=run, rank=rank)
+
+    @property
+    def stats(self) -> ParseStats:
+        """Statistics of every generation of this file so far."""
+        total = ParseStats()
+        total.add(self.base)
+        total.add(self.parser.stats)
+        total.decode_errors += self.cursor.decode_errors
+        return total
+
+    def size(self) -> int:
+        return os.fstat(self.fd).st_size
+
+    def is_deleted(self) -> bool:
+        return os.fstat(self.fd).st_nlink == 0
+
+    def has_new_data(self) -> bool:
+        """Cheap check used by the background rescan: did the size change?"""
+        try:
+            return os.fstat(self.fd).st_size != self.cursor.offset
+        except OSError:
+            return False
+
+    def _rewritten(self, size: int) -> bool:
+        if size < self.cursor.offset:
+            return True
+        if self.head and os.pread(self.fd, len(self.head), 0) != self.head:
+            return True
+        end = self.cursor.consumed
+        return (
+            bool(self.tail) and os.pread(self.fd, len(self.tail), end - len(self.tail)) != self.tail
+        )
+
+    def _remember_edges(self) -> None:
+        if len(self.head) < HEAD_BYTES and self.cursor.offset > len(self.head):
+            self.head = os.pread(self.fd, min(HEAD_BYTES, self.cursor.offset), 0)
+        end = self.cursor.consumed
+        n = min(TAIL_BYTES, end)
+        self.tail = os.pread(self.fd, n, end - n) if n else b""
+
+    def restart(self) -> Record:
+        """Start over from byte 0 with a fresh parser (the file was truncated or rewritten)."""
+        self.base.add(self.parser.stats)
+        self.base.decode_errors += self.cursor.decode_errors
+        self.cursor = LineCursor()
+        self.parser = FileParser(source=self.source, run=self.run, rank=self.rank)
+        self.head = self.tail = b""
+        return truncation_event(self.source, self.run, self.rank)
+
+    def read(self, budget: int = READ_BUDGET) -> ReadResult:
+        """Parse the complete lines appended since the last call (at most ``budget`` bytes)."""
+        size = self.size()
+        out = ReadResult([])
+        if self.cursor.offset and self._rewritten(size):
+            out.records.append(self.restart())
+            out.truncated = True
+        if size == self.cursor.offset:
+            return out
+        start_offset, start_lines = self.cursor.offset, self.parser.stats.lines
+        start_unrec = self.parser.stats.unrecognised
+        for batch in read_new_lines(self.fd, self.cursor, chunk=READ_CHUNK):
+            first = self.cursor.lineno - len(batch) + 1
+            feed = self.parser.feed
+            for i, text in enumerate(batch, first):
+                out.records.extend(feed(text, i))
+            if self.cursor.offset - start_offset >= budget:
+                out.more = self.cursor.offset < size
+                break
+        out.lines = self.parser.stats.lines - start_lines
+        out.unrecognised = self.parser.stats.unrecognised - start_unrec
+        if self.cursor.offset != start_offset:
+            self.last_growth = time.monotonic()
+            self._remember_edges()
+        return out
+
+    def skip_to_end(self) -> None:
+        """Start at the end of the file (``--from-end``), keeping line numbers right."""
+        offset, lineno = count_lines(self.fd)
+        self.cursor = LineCursor(offset=offset, lineno=lineno)
+        self._remember_edges()
+
+    def finish(self) -> list[Record]:
+        """The file ends for good (for now): close open multi-line records."""
+        return self.parser.flush()
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def count_lines(fd: int, *, chunk: int = 8 << 20) -> tuple[int, int]:
+    """(offset just after the last newline, number of complete lines) of an open file."""
+    offset = lines = last_nl = 0
+    for data in _chunks(fd, chunk):
+        lines += data.count(b"\n")
+        cut = data.rfind(b"\n")
+        if cut >= 0:
+            last_nl = offset + cut + 1
+        offset += len(data)
+    return last_nl, lines
+
+
+def _chunks(fd: int, chunk: int) -> Iterator[bytes]:
+    offset = 0
+    while True:
+        data = os.pread(fd, chunk, offset)
+        if not data:
+            return
+        yield data
+        offset += len(data)

@@ -1,17 +1,89 @@
-"""`analyzer check` (not built yet: see the issue that covers it)."""
+"""`analyzer check`: health findings for CI and the terminal (exit 0 none, 1 findings, 2 input)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-from analyzer.errors import InputError
+from analyzer.health_config import RULES, HealthConfig, apply_rule_param, load_config
+from analyzer.health_format import FORMATS
+
+EXAMPLES = f"""rules: {", ".join(RULES)}
+
+examples:
+  analyzer check runs/qwen_tp2pp4
+  analyzer check sample_logs/qwen25_7b_strategies --format json
+  analyzer check logs/ --format github          # annotations in a GitHub Actions log
+  analyzer check logs/ --config health.toml --rule-param hang.floor_s=60 --silence divergence
+  analyzer check logs/ --silence 'slow_rank:baseline_*'
+
+health.toml:
+  silence = ["divergence", "hang:old_run"]
+  [rules.loss_spike]
+  factor = 2.0
+  [rules.memory_growth]
+  device_total_mb = 65536
+
+exit status: 0 no findings, 1 findings, 2 usage or input error
+"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("check", help="(coming) see CONTRACT.md")
-    p.add_argument("rest", nargs="*")
+    p = sub.add_parser(
+        "check",
+        help="health findings: slow ranks, hangs, loss spikes, NaNs, crashes, leaks",
+        description=(
+            "Check runs for slow ranks, hangs, loss spikes and divergence, NaNs and loss-scale "
+            "collapse, crashes (naming the likely root-cause rank) and memory growth."
+        ),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--format", default="text", choices=FORMATS)
+    p.add_argument("--config", metavar="FILE.toml", help="rule parameters and silences")
+    p.add_argument(
+        "--rule-param",
+        action="append",
+        default=[],
+        metavar="RULE.PARAM=VALUE",
+        help="override one rule parameter (repeatable), e.g. hang.floor_s=60",
+    )
+    p.add_argument(
+        "--silence",
+        action="append",
+        default=[],
+        metavar="RULE[:RUN]",
+        help="drop a rule's findings, for all runs or runs matching a glob (repeatable)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
     p.set_defaults(func=run)
 
 
+def build_config(args: argparse.Namespace) -> HealthConfig:
+    """The file (if any), then each --rule-param, then each --silence."""
+    config = load_config(args.config) if args.config else HealthConfig()
+    for spec in args.rule_param:
+        apply_rule_param(config, spec)
+    for spec in args.silence:
+        config.silence(spec)
+    return config
+
+
 def run(args: argparse.Namespace) -> int:
-    raise InputError("'check' is not available yet in this version")
+    from analyzer.health import check
+    from analyzer.health_format import render
+    from analyzer.load import load_paths
+
+    config = build_config(args)
+    datas = load_paths(args.paths)
+    findings = check(datas, config=config)
+    sys.stdout.write(render(findings, args.format))
+    if not args.quiet:
+        runs = len(datas)
+        ranks = sum(len(d.run.files) for d in datas)
+        print(
+            f"analyzer: {len(findings)} findings in {runs} runs ({ranks} files)",
+            file=sys.stderr,
+        )
+    return 1 if findings else 0

@@ -1,0 +1,136 @@
+"""What every health rule shares: the Finding, timestamps, file times and run status."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from analyzer.store import RunData
+
+#: Severities in increasing order of urgency.
+SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2, "fatal": 3}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in one run: where (run, rank, step, file:line) and what."""
+
+    rule: str
+    severity: str
+    run: str
+    rank: int | None
+    step: int | None
+    message: str
+    evidence: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def key(self) -> tuple[str, str, int | None]:
+        """Identity across re-checks of a growing run (rule, run, rank): for 'new finding' alerts."""
+        return (self.rule, self.run, self.rank)
+
+
+def evidence(source: str | None, line: int | None) -> str | None:
+    """``file:line`` of a record (None when the record has no source)."""
+    if not source:
+        return None
+    return f"{source}:{line}" if line is not None else source
+
+
+_LOOSE_TS = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[-T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,6}))?(?:[.,]\d+)?$"
+)
+
+
+@lru_cache(maxsize=65536)
+def parse_timestamp(text: str | None) -> float | None:
+    """Seconds since the epoch from an ISO 8601 timestamp (naive ones are local time)."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        pass
+    m = _LOOSE_TS.match(text.strip())
+    if not m:
+        return None
+    y, mo, d, h, mi, s, frac = m.groups()
+    micro = int((frac or "0").ljust(6, "0"))
+    try:
+        return datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), micro).timestamp()
+    except ValueError:
+        return None
+
+
+def file_mtime(path: str | None) -> float | None:
+    if not path:
+        return None
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return None
+
+
+def is_finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+def extra_dict(text: str | None) -> dict[str, Any]:
+    """The ``extra`` JSON column of a row as a dict ({} when absent or unreadable)."""
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def run_json(data: RunData) -> dict[str, Any]:
+    """The launcher's ``run.json`` beside the logs, when there is one."""
+    path = Path(data.run.path)
+    if not path.is_dir():
+        return {}
+    with contextlib.suppress(OSError, ValueError):
+        doc = json.loads((path / "run.json").read_text(encoding="utf-8"))
+        if isinstance(doc, dict):
+            return doc
+    return {}
+
+
+FINISHED_STATUSES = {"finished", "failed", "stopped", "done", "completed", "succeeded"}
+
+
+def is_finished(data: RunData) -> bool:
+    """The run ended on its own terms: a training_done event or a final run.json status."""
+    events = data.events
+    if events.height and (events["type"] == "training_done").any():
+        return True
+    return str(run_json(data).get("status", "")).lower() in FINISHED_STATUSES
+
+
+def process_alive(data: RunData) -> bool | None:
+    """Whether the launcher says the run's process is alive (None: unknown)."""
+    doc = run_json(data)
+    pid = doc.get("pid")
+    if isinstance(pid, int) and pid > 0:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    if str(doc.get("status", "")).lower() == "running":
+        return True
+    return None

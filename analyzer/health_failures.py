@@ -1,0 +1,208 @@
+"""Failure rules: ``crash`` (with the likely root-cause rank) and ``memory_growth``."""
+
+from __future__ import annotations
+
+import itertools
+
+import polars as pl
+
+from analyzer.health_common import Finding, evidence, extra_dict, file_mtime, parse_timestamp
+from analyzer.health_config import HealthConfig
+from analyzer.health_training import merge_ranks
+from analyzer.store import RunData
+
+#: Failure event types, most specific first (the label a failing rank gets).
+CRASH_TYPES: tuple[str, ...] = (
+    "oom",
+    "segfault",
+    "cann_error",
+    "comm_timeout",
+    "traceback",
+    "worker_exit",
+)
+#: Failures that usually follow another rank's failure rather than cause it.
+SECONDARY = {"comm_timeout", "worker_exit"}
+LABELS = {
+    "oom": "out of memory",
+    "segfault": "segmentation fault",
+    "cann_error": "CANN/device error",
+    "comm_timeout": "communication timeout",
+    "traceback": "Python traceback",
+    "worker_exit": "worker exited with an error",
+}
+
+
+def _failure_events(events: pl.DataFrame) -> list[dict]:
+    rows = []
+    for row in events.filter(pl.col("type").is_in(CRASH_TYPES)).iter_rows(named=True):
+        if row["type"] == "worker_exit":
+            code = extra_dict(row["extra"]).get("exit_code")
+            if code in (0, "0") or (code is None and row["severity"] not in ("error", "fatal")):
+                continue
+        row["t"] = parse_timestamp(row["timestamp"]) or file_mtime(row["source"])
+        rows.append(row)
+    return rows
+
+
+def _order(row: dict) -> tuple:
+    t = row["t"]
+    return (t is None, t or 0.0, row["type"] in SECONDARY, row["line"] or 0)
+
+
+def _per_rank(rows: list[dict]) -> list[tuple[dict, dict]]:
+    """Per failing rank: (its earliest failure, its most specific failure), earliest rank first."""
+    ranks: dict[int | None, list[dict]] = {}
+    for row in rows:
+        ranks.setdefault(row["rank"], []).append(row)
+    out = []
+    for group in ranks.values():
+        first = min(group, key=_order)
+        label = min(group, key=lambda r: (CRASH_TYPES.index(r["type"]), _order(r)))
+        out.append((first, label))
+    return sorted(out, key=lambda pair: _order(pair[0]))
+
+
+def _what(row: dict) -> str:
+    text = LABELS[row["type"]]
+    message = (row["message"] or "").strip()
+    if row["type"] == "worker_exit":
+        code = extra_dict(row["extra"]).get("exit_code")
+        text += f" (exit code {code})" if code is not None else ""
+    return f"{text}: {message[:160]}" if message else text
+
+
+def _who(rank: int | None) -> str:
+    return f"rank {rank}" if rank is not None else "a process without a rank"
+
+
+def crash(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
+    """Tracebacks, OOM, comm timeouts, non-zero worker exits, segfaults; names the first failure."""
+    failing = _per_rank(_failure_events(data.events))
+    found = []
+    root = failing[0] if failing else None
+    for first, label in failing:
+        msg = f"{_who(label['rank'])}: {_what(label)}"
+        if len(failing) > 1 and (first, label) == root:
+            msg += f"; first failure of {len(failing)} failing ranks: likely root cause"
+        elif len(failing) > 1 and root is not None:
+            cause = root[1]
+            msg += f"; after {_who(cause['rank'])}'s {LABELS[cause['type']]}: likely a consequence"
+        found.append(
+            Finding(
+                rule="crash",
+                severity="error",
+                run=data.name,
+                rank=label["rank"],
+                step=label["step"],
+                message=msg,
+                evidence=evidence(label["source"], label["line"]),
+            )
+        )
+    return found
+
+
+LEAK_METRICS = (
+    "allocated",
+    "reserved",
+    "peak_used",
+    "peak_actual",
+    "max_allocated",
+    "max_reserved",
+)
+PEAK_METRICS = ("max_reserved", "peak_actual", "reserved", "peak_used", "max_allocated")
+
+
+def _growth_start(values: list[float], p: dict) -> int | None:
+    """The index where a sustained rise begins (the last point before it), if there is one."""
+    n = len(values)
+    rises = [b > a for a, b in itertools.pairwise(values)]
+    suffix = [0] * (n + 1)
+    for i in range(n - 2, -1, -1):
+        suffix[i] = suffix[i + 1] + rises[i]
+    for i in range(0, n - int(p["min_points"]) + 1):
+        if not rises[i]:
+            continue
+        growth = values[-1] - values[i]
+        if (
+            suffix[i] >= p["rising_fraction"] * (n - 1 - i)
+            and growth >= p["min_growth_mb"]
+            and growth >= p["min_growth_pct"] / 100 * max(values[i], 1e-9)
+        ):
+            return i
+    return None
+
+
+def _onset(values: list[float], start: int) -> int:
+    """The first point after ``start`` above everything before it and below everything after."""
+    n = len(values)
+    suffix_min = values[:]
+    for k in range(n - 2, -1, -1):
+        suffix_min[k] = min(values[k], suffix_min[k + 1])
+    high = max(values[: start + 1])
+    for j in range(start + 1, n):
+        if suffix_min[j] > high:
+            return j
+        high = max(high, values[j])
+    return start + 1
+
+
+def _leaks(data: RunData, p: dict) -> list[Finding]:
+    mem = data.memory.filter(pl.col("step").is_not_null() & pl.col("mb").is_finite())
+    found = []
+    for (rank,), part in mem.group_by(["rank"], maintain_order=True):
+        for metric in LEAK_METRICS:
+            series = (
+                part.filter(pl.col("metric") == metric)
+                .unique(subset=["step"], keep="last", maintain_order=True)
+                .sort("step")
+                .slice(1)  # the first report includes the allocator's warm-up
+            )
+            values = series["mb"].to_list()
+            at = _growth_start(values, p) if len(values) >= p["min_points"] else None
+            if at is None:
+                continue
+            row = series.row(_onset(values, at), named=True)
+            msg = (
+                f"{metric} memory rising step after step: {values[at]:.0f} -> {values[-1]:.0f} MB "
+                f"from step {row['step']} to {series['step'][-1]} (a leak?)"
+            )
+            found.append(_mem_finding(data, rank, row, msg, "warning"))
+            break
+    return found
+
+
+def _mem_finding(data: RunData, rank, row: dict, msg: str, severity: str) -> Finding:
+    return Finding(
+        rule="memory_growth",
+        severity=severity,
+        run=data.name,
+        rank=rank,
+        step=row["step"],
+        message=msg,
+        evidence=evidence(row["source"], row["line"]),
+    )
+
+
+def _near_total(data: RunData, p: dict) -> list[Finding]:
+    mem = data.memory.filter(pl.col("mb").is_finite())
+    found = []
+    for (rank,), part in mem.group_by(["rank"], maintain_order=True):
+        totals = part.filter(pl.col("metric") == "device_total")["mb"]
+        total = float(totals.max()) if totals.len() else float(p["device_total_mb"])
+        peaks = part.filter(pl.col("metric").is_in(PEAK_METRICS)).sort("mb", descending=True)
+        if total <= 0 or not peaks.height:
+            continue
+        row = peaks.row(0, named=True)
+        if row["mb"] >= p["near_total"] * total:
+            msg = (
+                f"{row['metric']} {row['mb']:.0f} MB is {row['mb'] / total:.0%} of the "
+                f"device's {total:.0f} MB"
+            )
+            found.append(_mem_finding(data, rank, row, msg, "warning"))
+    return found
+
+
+def memory_growth(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
+    """Reserved/peak memory rising step after step (a leak); peak memory near the device total."""
+    p = cfg.params["memory_growth"]
+    return merge_ranks(_leaks(data, p)) + merge_ranks(_near_total(data, p))

@@ -1,0 +1,191 @@
+"""Training-signal rules: ``loss_spike``, ``divergence``, ``nan`` and ``loss_scale_collapse``.
+
+Each works per rank on the logged points (a point = one printed step line), so a NaN that
+starts on one rank names that rank; the same problem at the same step on several ranks is
+reported once, naming the ranks (``merge_ranks``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import statistics
+from collections import deque
+from collections.abc import Iterator
+
+import polars as pl
+
+from analyzer.health_common import Finding, evidence, is_finite
+from analyzer.health_config import HealthConfig
+from analyzer.store import RunData
+
+
+def rank_series(steps: pl.DataFrame, *columns: str) -> Iterator[tuple[int | None, pl.DataFrame]]:
+    """Per rank: one row per step (the last printed), in step order."""
+    if not steps.height:
+        return
+    for (rank,), part in steps.filter(pl.col("step").is_not_null()).group_by(
+        ["rank"], maintain_order=True
+    ):
+        part = part.unique(subset=["step"], keep="last", maintain_order=True).sort("step")
+        yield rank, part.select("step", "source", "line", *columns)
+
+
+def _ranks_text(ranks: list[int | None]) -> str:
+    known = sorted(r for r in ranks if r is not None)
+    if len(known) > 6:
+        return f"{len(known)} ranks ({known[0]}..{known[-1]})"
+    return "ranks " + ", ".join(map(str, known))
+
+
+def merge_ranks(findings: list[Finding]) -> list[Finding]:
+    """One finding per (rule, run, step, severity): the same event on many ranks, said once."""
+    groups: dict[tuple, list[Finding]] = {}
+    for f in findings:
+        groups.setdefault((f.rule, f.run, f.step, f.severity), []).append(f)
+    out = []
+    for group in groups.values():
+        first = min(group, key=lambda f: (f.rank is None, f.rank or 0))
+        if len(group) > 1:
+            ranks = [f.rank for f in group]
+            first = Finding(
+                **{**first.to_dict(), "message": f"{first.message} (on {_ranks_text(ranks)})"}
+            )
+        out.append(first)
+    return sorted(out, key=lambda f: (f.step is None, f.step or 0, f.rank or 0))
+
+
+def _finding(rule: str, sev: str, data: RunData, rank, row: dict, message: str) -> Finding:
+    return Finding(
+        rule=rule,
+        severity=sev,
+        run=data.name,
+        rank=rank,
+        step=row["step"],
+        message=message,
+        evidence=evidence(row["source"], row["line"]),
+    )
+
+
+def loss_spike(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
+    """Loss above factor × its rolling median (after warm-up); a run of spikes counts once."""
+    p = cfg.params["loss_spike"]
+    found = []
+    for rank, part in rank_series(data.steps, "loss"):
+        recent: deque[float] = deque(maxlen=int(p["window"]))
+        in_spike = False
+        for i, row in enumerate(part.iter_rows(named=True)):
+            loss = row["loss"]
+            if not is_finite(loss):
+                continue
+            if i >= int(p["warmup"]) and len(recent) >= 3:
+                med = statistics.median(recent)
+                spike = loss > p["factor"] * med and loss - med >= p["min_delta"]
+                if spike and not in_spike:
+                    msg = f"loss {loss:.4g} is {loss / med:.2f}x its rolling median {med:.4g}"
+                    found.append(_finding("loss_spike", "warning", data, rank, row, msg))
+                in_spike = spike
+                if spike:
+                    continue  # keep spikes out of the baseline
+            recent.append(loss)
+    return merge_ranks(found)
+
+
+def _rising_start(medians: list[float], blocks: int, rise: float) -> int | None:
+    """Index of the block where ``blocks`` consecutive rising block medians begin, if any."""
+    for end in range(blocks, len(medians)):
+        run = medians[end - blocks : end + 1]
+        low = min(medians[: end + 1])
+        rising = all(b > a for a, b in itertools.pairwise(run))
+        if rising and low > 0 and run[-1] >= (1 + rise) * low:
+            return end - blocks
+    return None
+
+
+def divergence(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
+    """A sustained upward trend of the loss: block medians rising several blocks in a row."""
+    p = cfg.params["divergence"]
+    size, blocks = int(p["block"]), int(p["blocks"])
+    found = []
+    for rank, part in rank_series(data.steps, "loss"):
+        part = part.slice(int(p["warmup"])).filter(pl.col("loss").is_finite())
+        medians = [
+            float(part["loss"].slice(i, size).median())
+            for i in range(0, part.height - size + 1, size)
+        ]
+        start = _rising_start(medians, blocks, float(p["rise"]))
+        if start is None:
+            continue
+        row = part.row(start * size, named=True)
+        msg = (
+            f"loss trending up: block medians {medians[start]:.4g} -> "
+            f"{medians[start + blocks]:.4g} over {blocks * size} points from step {row['step']}"
+        )
+        found.append(_finding("divergence", "warning", data, rank, row, msg))
+    return merge_ranks(found[:1] if found else [])
+
+
+def _first_nonfinite(rank, part: pl.DataFrame, data: RunData) -> Finding | None:
+    for row in part.iter_rows(named=True):
+        bad = [
+            f"{name} is {row[name]}"
+            for name in ("loss", "grad_norm")
+            if row[name] is not None and not math.isfinite(row[name])
+        ]
+        if bad:
+            return _finding("nan", "error", data, rank, row, " and ".join(bad))
+    return None
+
+
+def _counted(rank, part: pl.DataFrame, data: RunData, fraction: float) -> list[Finding]:
+    """nan iterations (any) and skipped iterations (above a fraction of their interval)."""
+    out: list[Finding] = []
+    prev_step = None
+    for row in part.iter_rows(named=True):
+        nans, skipped = row["nan_count"] or 0, row["skipped"] or 0
+        if nans > 0 and not any("nan iterations" in f.message for f in out):
+            msg = f"{nans} nan iterations in the interval up to step {row['step']}"
+            out.append(_finding("nan", "error", data, rank, row, msg))
+        # The first interval's skips are the fp16 loss scaler's warm-up (halving from 2^32).
+        if prev_step is not None and skipped > 0 and row["step"] > prev_step:
+            interval = row["step"] - prev_step
+            if skipped / interval >= fraction and not any("skipped" in f.message for f in out):
+                msg = f"{skipped} of {interval} iterations skipped up to step {row['step']}"
+                out.append(_finding("nan", "warning", data, rank, row, msg))
+        prev_step = row["step"]
+    return out
+
+
+def nan(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
+    """Non-finite loss or grad norm; nan iterations counted; many skipped iterations."""
+    fraction = float(cfg.params["nan"]["skipped_fraction"])
+    found: list[Finding] = []
+    cols = ("loss", "grad_norm", "nan_count", "skipped")
+    for rank, part in rank_series(data.steps, *cols):
+        first = _first_nonfinite(rank, part, data)
+        if first:
+            found.append(first)
+        found.extend(_counted(rank, part, data, fraction))
+    events = data.events.filter(pl.col("type") == "nan")
+    for (rank,), part in events.group_by(["rank"], maintain_order=True):
+        row = part.row(0, named=True)
+        found.append(_finding("nan", "error", data, rank, row, f"log reports: {row['message']}"))
+    return merge_ranks(found)
+
+
+def loss_scale_collapse(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
+    """The dynamic loss scale fell below a floor or far below its peak (overflow after overflow)."""
+    p = cfg.params["loss_scale_collapse"]
+    found = []
+    for rank, part in rank_series(data.steps, "loss_scale"):
+        peak = None
+        for row in part.iter_rows(named=True):
+            scale = row["loss_scale"]
+            if not is_finite(scale):
+                continue
+            if peak is not None and (scale < p["min_scale"] or scale * p["factor"] <= peak):
+                msg = f"loss scale fell to {scale:g} (peak {peak:g})"
+                found.append(_finding("loss_scale_collapse", "error", data, rank, row, msg))
+                break
+            peak = scale if peak is None else max(peak, scale)
+    return merge_ranks(found)

@@ -1,0 +1,205 @@
+"""Each rule on frames built from records: the problem is found at the right rank and step."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from analyzer.discover import Run
+from analyzer.health import HealthConfig, check
+from analyzer.store import RunData
+
+NOW = 1_800_000_000.0
+
+
+def make_data(records: list[dict], name: str = "r", path: Path | None = None) -> RunData:
+    data = RunData(Run(name, path or Path("/nonexistent") / name))
+    for i, rec in enumerate(records, 1):
+        rec.setdefault("run", name)
+        rec.setdefault("source", f"worker_{rec.get('rank', 0)}.log")
+        rec.setdefault("line", i)
+    data.append_records(records)
+    return data
+
+
+def steps(ranks=8, n=100, every=1, time_ms=lambda r, s: 1000.0, loss=lambda r, s: 5.0, **kw):
+    out = []
+    for s in range(every, n * every + 1, every):
+        for r in range(ranks):
+            rec = {"kind": "step", "rank": r, "step": s, "step_time_ms": time_ms(r, s)}
+            rec["loss"] = loss(r, s)
+            for key, fn in kw.items():
+                rec[key] = fn(r, s)
+            out.append(rec)
+    return out
+
+
+def jitter(r: int, s: int) -> float:
+    return 1000.0 + ((r * 7 + s * 13) % 11) * 5.0
+
+
+def rules(findings) -> list[str]:
+    return [f.rule for f in findings]
+
+
+def test_clean_run_has_no_findings():
+    data = make_data(steps(time_ms=jitter, loss=lambda r, s: 3 + 5 * math.exp(-s / 30)))
+    assert check([data], now=NOW) == []
+
+
+def test_slow_rank_from_step_50():
+    slow = lambda r, s: jitter(r, s) * (1.3 if r == 3 and s >= 50 else 1.0)  # noqa: E731
+    found = check([make_data(steps(time_ms=slow))], now=NOW)
+    assert [(f.rule, f.rank, f.step) for f in found] == [("slow_rank", 3, 50)]
+    assert "1.3" in found[0].message
+
+
+def test_one_noisy_step_is_not_slow():
+    noisy = lambda r, s: jitter(r, s) * (3.0 if (r, s) == (3, 50) else 1.0)  # noqa: E731
+    assert check([make_data(steps(time_ms=noisy))], now=NOW) == []
+
+
+def test_one_rank_with_steps_says_nothing_about_slowness():
+    assert check([make_data(steps(ranks=1, time_ms=jitter))], now=NOW) == []
+
+
+def lagging(rank: int = 6, last: int = 40) -> list[dict]:
+    """Steps of 3 s; one rank stops after ``last`` (180 s behind at step 100)."""
+    recs = steps(time_ms=lambda r, s: 3000.0)
+    return [r for r in recs if not (r["rank"] == rank and r["step"] > last)]
+
+
+def test_lagging_rank_is_a_hang():
+    recs = lagging()
+    found = check([make_data(recs)], now=NOW)
+    assert [(f.rule, f.rank, f.step) for f in found] == [("hang", 6, 40)]
+    assert "worker_6.log" in found[0].evidence
+
+
+def test_hang_limit_is_configurable():
+    recs = [r for r in steps() if not (r["rank"] == 6 and r["step"] > 95)]
+    assert check([make_data(recs)], now=NOW) == []  # 5 s behind: under the 120 s floor
+    cfg = HealthConfig()
+    cfg.set("hang", "floor_s", 2)
+    cfg.set("hang", "k", 2)
+    assert rules(check([make_data(recs)], config=cfg, now=NOW)) == ["hang"]
+
+
+def test_finished_run_is_not_hanging():
+    recs = lagging()
+    recs.append({"kind": "event", "rank": 0, "type": "training_done", "severity": "info"})
+    assert check([make_data(recs)], now=NOW) == []
+
+
+def test_whole_run_silent_while_alive(tmp_path):
+    recs = steps(ranks=2, n=10, timestamp=lambda r, s: f"2027-01-15T08:00:{s:02d}")
+    data = make_data(recs, path=tmp_path)
+    (tmp_path / "run.json").write_text('{"status": "running"}')
+    last = data.steps["timestamp"][-1]
+    from analyzer.health_common import parse_timestamp
+
+    t = parse_timestamp(last)
+    assert check([data], now=t + 60) == []
+    found = check([data], now=t + 500)
+    assert [(f.rule, f.rank, f.step) for f in found] == [("hang", None, 10)]
+    assert "rank 0 last at step 10" in found[0].message and "rank 1" in found[0].message
+
+
+def test_nan_names_first_rank_and_step():
+    bad = lambda r, s: math.nan if (s >= 120 and r == 4) or s >= 121 else 3.0  # noqa: E731
+    found = check([make_data(steps(n=150, loss=bad))], now=NOW)
+    nan = [f for f in found if f.rule == "nan"]
+    assert (nan[0].rank, nan[0].step) == (4, 120)
+    assert nan[1].step == 121 and "7 ranks" in nan[1].message
+
+
+def test_nan_count_and_skipped():
+    recs = steps(n=10, every=100, nan_count=lambda r, s: 0, skipped=lambda r, s: 0)
+    recs = [r for r in recs if r["rank"] == 0]
+    recs[0]["skipped"] = 15  # loss-scaler warm-up in the first interval: not a finding
+    assert check([make_data(recs)], now=NOW) == []
+    recs[5]["skipped"] = 30
+    recs[7]["nan_count"] = 2
+    found = check([make_data(recs)], now=NOW)
+    assert sorted((f.rule, f.severity, f.step) for f in found) == [
+        ("nan", "error", 800),
+        ("nan", "warning", 600),
+    ]
+
+
+def test_loss_spike_found_once():
+    loss = lambda r, s: 3.0 * (3 if s in (150, 151) else 1) + (s % 3) * 0.01  # noqa: E731
+    found = check([make_data(steps(n=200, loss=loss))], now=NOW)
+    assert [(f.rule, f.rank, f.step) for f in found] == [("loss_spike", 0, 150)]
+    assert "8 ranks" in found[0].message
+
+
+def test_divergence():
+    loss = lambda r, s: 3.0 if s < 100 else 3.0 + (s - 100) * 0.02  # noqa: E731
+    found = check([make_data(steps(ranks=1, n=200, loss=loss))], now=NOW)
+    assert rules(found) == ["divergence"]
+    assert 100 <= found[0].step <= 120
+
+
+def test_loss_scale_collapse():
+    scale = lambda r, s: 65536.0 if s < 60 else 65536.0 / 2 ** (s - 59)  # noqa: E731
+    found = check([make_data(steps(ranks=1, loss_scale=scale))], now=NOW)
+    assert [(f.rule, f.step) for f in found] == [("loss_scale_collapse", 69)]
+
+
+def _event(rank, type_, line, ts=None, **extra):
+    rec = {"kind": "event", "rank": rank, "type": type_, "severity": "error", "line": line}
+    rec.update(message=f"{type_} on {rank}", timestamp=ts, extra=extra or None)
+    return rec
+
+
+def test_crash_root_cause_by_timestamp():
+    recs = [_event(r, "comm_timeout", 10, f"2027-01-15T09:{30 + r:02d}:00") for r in range(8)]
+    recs = [r for r in recs if r["rank"] != 5]
+    recs += [
+        _event(5, "traceback", 20, "2027-01-15T09:00:00"),
+        _event(5, "oom", 21, "2027-01-15T09:00:00"),
+        _event(None, "worker_exit", 3, "2027-01-15T09:45:00", exit_code=1),
+        _event(None, "worker_exit", 4, "2027-01-15T09:46:00", exit_code=0),
+    ]
+    found = check([make_data(recs)], now=NOW)
+    assert all(f.rule == "crash" for f in found)
+    assert (found[0].rank, "likely root cause" in found[0].message) == (5, True)
+    assert "out of memory" in found[0].message and found[0].evidence == "worker_5.log:21"
+    # 7 comm timeouts, rank 5, one exit code 1 without a rank; an exit code 0 is no failure
+    assert len(found) == 9
+    assert all("consequence" in f.message for f in found[1:])
+
+
+def test_memory_leak_and_near_total():
+    recs = []
+    for s in range(10, 201, 10):
+        for r in range(4):
+            grow = 200.0 * max(0, (s - 50) // 10 + 1) if r == 1 else 0.0
+            recs.append(
+                {
+                    "kind": "memory",
+                    "rank": r,
+                    "step": s,
+                    "metric": "allocated",
+                    "mb": 20000.0 + grow + (s % 20),
+                }
+            )
+    found = check([make_data(recs)], now=NOW)
+    assert [(f.rule, f.rank, f.step) for f in found] == [("memory_growth", 1, 50)]
+    recs += [
+        {"kind": "memory", "rank": 2, "metric": "device_total", "mb": 65536.0},
+        {"kind": "memory", "rank": 2, "metric": "peak_actual", "mb": 64000.0},
+    ]
+    found = check([make_data(recs)], now=NOW)
+    assert any(f.rank == 2 and "98%" in f.message for f in found)
+
+
+def test_silence_by_rule_and_run():
+    recs = lagging()
+    a, b = make_data(list(recs), "run_a"), make_data([dict(r) for r in recs], "run_b")
+    cfg = HealthConfig()
+    cfg.silence("hang:run_a")
+    assert [f.run for f in check([a, b], config=cfg, now=NOW)] == ["run_b"]
+    cfg.silence("hang")
+    assert check([a, b], config=cfg, now=NOW) == []

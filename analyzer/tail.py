@@ -22,7 +22,7 @@ from parsers import FileParser, ParseStats, Record
 #: The first bytes remembered to notice a file rewritten in place.
 HEAD_BYTES = 256
 #: The bytes just before the offset, checked for the same reason (same-length rewrites).
-TAIL_BYTES = 64
+TAIL_BYTES = 1024
 #: At most this many new bytes parsed per ``read()`` call (the caller comes back for more).
 READ_BUDGET = 4 << 20
 READ_CHUNK = 1 << 20
@@ -148,7 +148,7 @@ class Follower:
             return out
         start_offset, start_lines = self.cursor.offset, self.parser.stats.lines
         start_unrec = self.parser.stats.unrecognised
-        for batch in read_new_lines(self.fd, self.cursor, chunk=READ_CHUNK):
+        for batch in read_new_lines(self.fd, self.cursor, chunk=min(READ_CHUNK, budget)):
             first = self.cursor.lineno - len(batch) + 1
             feed = self.parser.feed
             for i, text in enumerate(batch, first):

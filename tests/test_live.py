@@ -1,0 +1,195 @@
+"""LiveSession with real files and real observers (inotify and polling): nothing lost, nothing twice."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from analyzer.errors import InputError
+from analyzer.live import LiveSession
+from tests.tail_helpers import (
+    Collector,
+    append,
+    canon,
+    expected_from_bytes,
+    expected_from_paths,
+    lines_text,
+    wait_until,
+    without_truncations,
+)
+
+OBSERVERS = [pytest.param(None, id="inotify"), pytest.param(0.05, id="polling")]
+
+
+@pytest.fixture(params=OBSERVERS)
+def poll(request: pytest.FixtureRequest) -> float | None:
+    return request.param
+
+
+class Live:
+    """A started session plus its collector; stopped by the fixture."""
+
+    def __init__(self, paths: list[Path], poll: float | None, cache: Path, **kw: object) -> None:
+        self.collector = Collector()
+        self.session = LiveSession(
+            paths, poll=poll, cache_dir=cache, rescan_interval=0.3, batch_interval=0.0, **kw
+        )
+        self.session.start(self.collector)
+
+    def wait_records(self, expected: list[dict], what: str = "records") -> None:
+        want = canon(expected)
+        wait_until(lambda: canon(self.collector.snapshot()) == want, what=what)
+
+
+@pytest.fixture
+def live(tmp_path: Path, poll: float | None) -> Iterator:
+    sessions: list[Live] = []
+
+    def make(*paths: Path, **kw: object) -> Live:
+        s = Live(list(paths), poll, tmp_path / "cache", **kw)
+        sessions.append(s)
+        return s
+
+    yield make
+    for s in sessions:
+        s.session.stop()
+        assert s.session.error is None
+
+
+def _run_dir(tmp_path: Path, name: str = "job") -> Path:
+    d = tmp_path / name
+    d.mkdir()
+    return d
+
+
+def test_existing_then_appended_records_equal_parse(tmp_path: Path, live) -> None:
+    run = _run_dir(tmp_path)
+    w0, w1 = run / "worker_0.log", run / "worker_1.log"
+    append(w0, lines_text(range(1, 4)))
+    append(w1, lines_text(range(1, 3)))
+    s = live(run)
+    s.wait_records(expected_from_paths([run]), "existing records")
+    append(w0, lines_text(range(4, 8)))
+    append(w1, lines_text(range(3, 5))[:50])  # a partial line waits for its newline
+    s.wait_records(expected_from_paths([run]), "appended records")
+    append(w1, lines_text(range(3, 5))[50:])
+    s.wait_records(expected_from_paths([run]), "completed partial line")
+    data = s.session.runs["job"]
+    assert data.steps.height == 11
+    assert {"job"} == set(s.session.runs)
+
+
+def test_rotation_reads_old_inode_to_end_then_new_file(tmp_path: Path, live) -> None:
+    run = _run_dir(tmp_path)
+    w0 = run / "worker_0.log"
+    append(w0, lines_text(range(1, 4)))
+    s = live(run)
+    s.wait_records(expected_from_paths([run]))
+    append(w0, lines_text(range(4, 6)))  # written just before the rotation
+    old = w0.read_bytes()
+    os.rename(w0, run / "worker_0.log.1")
+    append(w0, lines_text(range(6, 9)))
+    expected = expected_from_bytes(old, source=str(w0), run="job", rank=0)
+    expected += expected_from_paths([run])
+    s.wait_records(expected, "both inodes")
+
+
+def test_copytruncate(tmp_path: Path, live) -> None:
+    run = _run_dir(tmp_path)
+    w0 = run / "worker_0.log"
+    append(w0, lines_text(range(1, 6)))
+    s = live(run)
+    first = expected_from_paths([run])
+    s.wait_records(first)
+    shutil.copy(w0, run / "worker_0.log.1")
+    os.truncate(w0, 0)
+    append(w0, lines_text(range(6, 8)))
+    want = canon(first + expected_from_paths([run]))
+    wait_until(lambda: canon(without_truncations(s.collector.snapshot())) == want)
+    assert s.collector.count(lambda r: r.get("type") == "log_truncated") == 1
+
+
+def test_truncate_and_rewrite_longer(tmp_path: Path, live) -> None:
+    run = _run_dir(tmp_path)
+    w0 = run / "worker_0.log"
+    append(w0, lines_text(range(1, 3)))
+    s = live(run)
+    first = expected_from_paths([run])
+    s.wait_records(first)
+    with open(w0, "w") as fh:
+        fh.write(lines_text(range(1, 10), tag=5))
+    wait_until(lambda: s.collector.count(lambda r: r.get("type") == "log_truncated") == 1)
+    want = canon(first + expected_from_paths([run]))
+    wait_until(lambda: canon(without_truncations(s.collector.snapshot())) == want)
+
+
+def test_late_directories_and_files_are_picked_up(tmp_path: Path, live) -> None:
+    group = _run_dir(tmp_path, "runs")
+    waiting = tmp_path / "runs2" / "later"  # parent missing: refused
+    with pytest.raises(InputError):
+        LiveSession([waiting])
+    pending = group / "not_yet"  # parent exists: waited for
+    s = live(group, pending)
+    log_dir = group / "tp2pp4" / "msrun_log"
+    log_dir.mkdir(parents=True)
+    append(log_dir / "worker_0.log", lines_text(range(1, 3)))
+    s.wait_records(expected_from_paths([group]), "new run directory")
+    append(log_dir / "worker_1.log", lines_text(range(1, 4)))
+    s.wait_records(expected_from_paths([group]), "late rank")
+    pending.mkdir()
+    append(pending / "worker_0.log", lines_text(range(1, 2)))
+    s.wait_records(expected_from_paths([group]), "path created after start")
+    assert len(s.session.runs) == 2
+
+
+def test_deleted_file_is_closed_and_others_go_on(tmp_path: Path, live) -> None:
+    run = _run_dir(tmp_path)
+    w0, w1 = run / "worker_0.log", run / "worker_1.log"
+    append(w0, lines_text(range(1, 3)))
+    append(w1, lines_text(range(1, 3)))
+    s = live(run)
+    before = expected_from_paths([run])
+    s.wait_records(before)
+    w1.unlink()
+    wait_until(lambda: str(w1) not in s.session.watched_paths(), what="deleted file closed")
+    append(w0, lines_text(range(3, 5)))
+    s.wait_records(before + [r for r in expected_from_paths([run]) if r["line"] > 2])
+
+
+def test_file_replaced_by_directory(tmp_path: Path, live) -> None:
+    run = _run_dir(tmp_path)
+    w0, w1 = run / "worker_0.log", run / "worker_1.log"
+    append(w0, lines_text(range(1, 3)))
+    append(w1, lines_text(range(1, 3)))
+    s = live(run)
+    before = expected_from_paths([run])
+    s.wait_records(before)
+    w1.unlink()
+    w1.mkdir()
+    append(w0, lines_text(range(3, 4)))
+    s.wait_records(before + [r for r in expected_from_paths([run]) if r["line"] > 2])
+    wait_until(lambda: str(w1) not in s.session.watched_paths())
+
+
+def test_invalid_utf8_and_store_stats(tmp_path: Path, live) -> None:
+    run = _run_dir(tmp_path)
+    w0 = run / "worker_0.log"
+    append(w0, b"\xff\xfe\n" + lines_text(range(1, 3)).encode())
+    s = live(run)
+    s.wait_records(expected_from_paths([run]))
+    wait_until(lambda: s.session.runs["job"].stats.decode_errors == 1)
+    assert s.session.runs["job"].stats.lines == 3
+
+
+def test_from_end_skips_existing_records(tmp_path: Path, live) -> None:
+    run = _run_dir(tmp_path)
+    w0 = run / "worker_0.log"
+    append(w0, lines_text(range(1, 4)))
+    s = live(run, from_end=True)
+    wait_until(lambda: str(w0) in s.session.watched_paths())
+    append(w0, lines_text(range(4, 6)))
+    s.wait_records(expected_from_paths([run])[3:])

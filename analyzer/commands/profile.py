@@ -1,17 +1,57 @@
-"""`analyzer profile` (not built yet: see the issue that covers it)."""
+"""`analyzer profile`: where the step time goes, from Ascend profiler output."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
-from analyzer.errors import InputError
+EXAMPLES = """examples:
+  analyzer profile logs/prof/                       # a run's profiler output (all ranks)
+  analyzer profile cluster_analysis_output/         # msprof-analyze's cluster results
+  analyzer profile run_dir/ --format json -o profile.json
+  analyzer profile rank_0_ascend_pt/ASCEND_PROFILER_OUTPUT/kernel_details.csv
+
+reads: step_trace_time.csv, kernel_details.csv, op_statistic.csv, communication.json,
+communication_matrix.json, memory_record.csv, operator_memory.csv, trace_view.json (streamed),
+profiler_info_N.json, profiler_metadata.json, and msprof-analyze's cluster_step_trace_time.csv,
+cluster_communication.json, cluster_communication_matrix.json. Other files are skipped.
+--format csv writes the per-rank breakdown table.
+"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("profile", help="(coming) see CONTRACT.md")
-    p.add_argument("rest", nargs="*")
+    p = sub.add_parser(
+        "profile",
+        help="profiler output: per-rank time breakdown, slow ranks, top operators",
+        description="Summarise Ascend profiler output (torch_npu / MindSpore / msprof-analyze).",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--format", default="table", choices=["table", "json", "csv"])
+    p.add_argument("-o", "--output", type=Path, help="write to FILE instead of stdout")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    p.add_argument("--top", type=int, default=15, help="operators shown in the table (default 15)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise InputError("'profile' is not available yet in this version")
+    from analyzer.atomic import atomic_write_text, check_writable
+    from analyzer.profile import profile_paths
+    from analyzer.profile_render import render_csv, render_json, render_table
+
+    if args.output is not None:
+        check_writable(args.output, force=args.force)
+    summary = profile_paths(args.paths)
+    if args.format == "json":
+        text = render_json(summary)
+    elif args.format == "csv":
+        text = render_csv(summary)
+    else:
+        text = render_table(summary, limit=max(1, args.top))
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        atomic_write_text(args.output, text, force=args.force)
+    return 0

@@ -1,17 +1,59 @@
-"""`analyzer runs` (not built yet: see the issue that covers it)."""
+"""`analyzer runs`: the launched runs under a runs directory, with their status."""
 
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
 
-from analyzer.errors import InputError
+from analyzer.sanitize import clean_text
+
+EXAMPLES = """examples:
+  analyzer runs
+  analyzer runs --runs-dir /data/sweeps/runs --format json
+"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("runs", help="(coming) see CONTRACT.md")
-    p.add_argument("rest", nargs="*")
+    p = sub.add_parser(
+        "runs",
+        help="list launched runs with their status",
+        description="List launched runs (their run.json), reconciling runs whose process is gone.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--runs-dir", type=Path, default=Path("runs"), help="default: ./runs")
+    p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=run)
 
 
+def _row(path: Path, rec: dict) -> list[str]:
+    code = rec.get("exit_code")
+    dur = rec.get("duration_s")
+    return [
+        path.name,
+        str(rec.get("status", "?")),
+        "" if code is None else str(code),
+        str(rec.get("pid") or ""),
+        str(rec.get("start") or rec.get("created") or ""),
+        "" if dur is None else f"{float(dur):.0f}s",
+    ]
+
+
 def run(args: argparse.Namespace) -> int:
-    raise InputError("'runs' is not available yet in this version")
+    from analyzer.launch.registry import list_runs
+
+    runs = list_runs(args.runs_dir)
+    if args.format == "json":
+        for path, rec in runs:
+            print(json.dumps({"run_dir": str(path), **rec}))
+        return 0
+    if not runs:
+        print(f"no launched runs in {clean_text(str(args.runs_dir))}")
+        return 0
+    rows = [["RUN", "STATUS", "EXIT", "PID", "STARTED", "TIME"]]
+    rows += [_row(p, r) for p, r in runs]
+    widths = [max(len(clean_text(r[i])) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(clean_text(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    return 0

@@ -1,0 +1,1 @@
+"""Launching runs: TOML specs, sweeps, the process runner, the run registry, the bundled workload."""

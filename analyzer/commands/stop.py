@@ -28,10 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from analyzer.launch.registry import find_run
+    from analyzer.launch.registry import ACTIVE, find_run, reconcile
     from analyzer.launch.runner import stop_run
-
-    from analyzer.launch.registry import ACTIVE, reconcile
 
     run_dir = find_run(args.run, args.runs_dir)
     status = reconcile(run_dir).get("status")

@@ -45,6 +45,10 @@ _SUMMARY_ENTRY = re.compile(r"^\s*\[([0-9]+)\]:\s*$")
 _SUMMARY_FIELD = re.compile(r"^\s*(time|host|rank|exitcode|error_file|traceback)\s*:\s*(.*)$")
 _RANK_FIELD = re.compile(r"^(-?[0-9]+)(?: \(local_rank: ([0-9]+)\))?")
 _EXIT_FIELD = re.compile(r"^(-?[0-9]+)(?: \(pid: ([0-9]+)\))?")
+#: MindSpore appends a report to its exceptions: "----", "- C++ Call Stack: (...)", "file.cc:554 Func".
+_MS_REPORT = re.compile(
+    r"^(?:-{8,}|- [A-Za-z+ ]{1,60}:.{0,200}|[^\s:]{1,300}\.(?:cc|cpp|h):[0-9]+ [^\s]{1,200})\s*$"
+)
 _STACK_LINE = re.compile(r"^(?:\s+File \"|Current thread|Thread 0x|Extension modules:|\s*$)")
 
 
@@ -72,6 +76,7 @@ class FailureParser(BaseParser):
         self._in_stack = False
         self._chain: list[str] = []
         self._chain_prefix = ""
+        self._connector = False
 
     @property
     def pending(self) -> bool:
@@ -170,6 +175,7 @@ class FailureParser(BaseParser):
         if ts:
             rec["timestamp"] = ts
         self._after_exc = exc_line
+        self._connector = False
         self._chain = [*(tb["chained_from"] or []), exc_line]
         self._chain_prefix = tb["prefix"]
         return rec
@@ -178,10 +184,13 @@ class FailureParser(BaseParser):
         """After an exception line: a blank line or a chain connector keeps the chain open."""
         prefix = self._chain_prefix
         body = text[len(prefix) :] if prefix and text.startswith(prefix) else text
-        if not body.strip() or any(body.startswith(c) for c in _CHAIN):
+        if any(body.startswith(c) for c in _CHAIN):
+            self._connector = True
+            return []
+        if not body.strip() or _MS_REPORT.match(body):
             return []
         if body.startswith(_TB_HEAD):
-            self._open_tb(prefix, lineno, self._chain)
+            self._open_tb(prefix, lineno, self._chain if self._connector else None)
             return []
         self._after_exc = None
         return None

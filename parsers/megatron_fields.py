@@ -83,6 +83,20 @@ def timestamp_in(text: str) -> str | None:
     return f"{date}T{clock}.{frac}" if frac else f"{date}T{clock}"
 
 
+#: Bracketed levels open MindSpore's own lines, never a Megatron record.
+FOREIGN_PREFIXES: tuple[str, ...] = ("[WARNING]", "[ERROR]", "[INFO]", "[DEBUG]", "[CRITICAL]")
+
+
+def prefix_ok(prefix: str) -> bool:
+    """Nothing, or a logger prefix: ``[ts]``, ``INFO [ts] >>``, a timestamp; not ``Error: ``."""
+    p = prefix.strip()
+    if not p:
+        return True
+    if "|" in p or p.startswith(FOREIGN_PREFIXES):
+        return False
+    return p.endswith(("]", ">>")) or timestamp_in(p) is not None
+
+
 def iteration_head(text: str) -> tuple[int, int, int | None, int] | None:
     """Locate ``iteration  a/ b`` followed by ``|``: (start of the mark, a, b, index after b).
 
@@ -90,7 +104,7 @@ def iteration_head(text: str) -> tuple[int, int, int | None, int] | None:
     no ``a/b``; a prefix longer than MAX_PREFIX or holding ``|`` is not a logger prefix).
     """
     start = text.find(ITERATION_MARK)
-    if start < 0 or start > MAX_PREFIX or "|" in text[:start]:
+    if start < 0 or start > MAX_PREFIX or not prefix_ok(text[:start]):
         return None
     pos = start + len(ITERATION_MARK)
     slash = text.find("/", pos)

@@ -129,8 +129,12 @@ def is_minmax_header(stripped: str) -> bool:
 
 
 def minmax_line(text: str, lineno: int, step: int | None, header: str) -> list[Record] | None:
-    """``    forward-backward ......: (1234.56, 1240.12)`` inside a min/max block; None if not one."""
-    if not text.startswith(" "):
+    """``    forward-backward ......: (1234.56, 1240.12)`` inside a min/max block; None if not one.
+
+    Strict (indented, no ``|``, values that are whole numbers) so that the block ends at the
+    first line of any other shape, an indented iteration line included.
+    """
+    if not text.startswith(" ") or "|" in text:
         return None
     head, sep, value = text.strip().partition(":")
     name = head.rstrip(". ")
@@ -139,15 +143,23 @@ def minmax_line(text: str, lineno: int, step: int | None, header: str) -> list[R
     value = value.strip()
     if value.startswith("(") and value.endswith(")"):
         low, comma, high = value[1:-1].partition(",")
-        lo, hi = to_float(low), to_float(high)
+        lo, hi = strict_float(low), strict_float(high)
         if not comma or lo is None or hi is None:
             return None
         return [_timer(name, lineno, step, ms=hi, min_ms=lo, max_ms=hi)]
-    ms = to_float(value)
+    ms = strict_float(value)
     if ms is None:
         return None
     key = "min_ms" if header.startswith("(min)") else "max_ms"
     return [_timer(name, lineno, step, ms=ms, **{key: ms})]
+
+
+def strict_float(text: str) -> float | None:
+    """The whole of ``text`` as a float (``nan``/``inf`` included), else None."""
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def _timer(name: str, lineno: int, step: int | None, **values: float) -> Record:

@@ -75,9 +75,20 @@ def _who(rank: int | None) -> str:
     return f"rank {rank}" if rank is not None else "a process without a rank"
 
 
+def _step_before(steps: pl.DataFrame, row: dict) -> int | None:
+    """The event's step, else the last step its file logged before the event's line."""
+    if row["step"] is not None or not row["source"]:
+        return row["step"]
+    before = steps.filter(
+        (pl.col("source") == row["source"]) & (pl.col("line") < (row["line"] or 0))
+    )["step"]
+    return int(before.max()) if before.len() and before.max() is not None else None
+
+
 def crash(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
     """Tracebacks, OOM, comm timeouts, non-zero worker exits, segfaults; names the first failure."""
     failing = _per_rank(_failure_events(data.events))
+    steps = data.steps.select("source", "line", "step")
     found = []
     root = failing[0] if failing else None
     for first, label in failing:
@@ -93,7 +104,7 @@ def crash(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
                 severity="error",
                 run=data.name,
                 rank=label["rank"],
-                step=label["step"],
+                step=_step_before(steps, label),
                 message=msg,
                 evidence=evidence(label["source"], label["line"]),
             )

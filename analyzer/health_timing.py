@@ -115,7 +115,7 @@ def slow_rank(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
 
 @dataclass
 class _Last:
-    rank: int
+    rank: int | None
     step: int
     time: float | None
     source: str | None
@@ -125,8 +125,8 @@ class _Last:
 def _last_steps(steps: pl.DataFrame) -> list[_Last]:
     """Each rank's last step, with its time (the line's timestamp, else the file's mtime)."""
     rows = (
-        steps.filter(pl.col("rank").is_not_null() & pl.col("step").is_not_null())
-        .sort("rank", "step", "line")
+        steps.filter(pl.col("step").is_not_null())
+        .sort("rank", "step", "line", nulls_last=True)
         .group_by("rank", maintain_order=True)
         .last()
     )
@@ -165,9 +165,13 @@ def _is_alive(data: RunData, cfg: HealthConfig, now: float, limit: float) -> boo
     return bool(mtimes) and now - max(mtimes) < limit
 
 
+def _who(rank: int | None) -> str:
+    return f"rank {rank}" if rank is not None else "the log"
+
+
 def _describe(last: _Last) -> str:
     where = evidence(last.source, last.line)
-    return f"rank {last.rank} last at step {last.step}" + (f" ({where})" if where else "")
+    return f"{_who(last.rank)} last at step {last.step}" + (f" ({where})" if where else "")
 
 
 def hang(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
@@ -179,6 +183,8 @@ def hang(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
     per_step = median_step_seconds(steps)
     limit = max(float(p["k"]) * (per_step or 0.0), float(p["floor_s"]))
     lasts = _last_steps(steps)
+    if not lasts:
+        return []
     known = [x.time for x in lasts if x.time is not None]
     alive = _is_alive(data, cfg, now, limit)
     reference = now if alive else max(known, default=None)
@@ -227,7 +233,7 @@ def _hang_findings(
             rank=x.rank,
             step=x.step,
             message=(
-                f"rank {x.rank} silent for {quiet:.0f}s (limit {limit:.0f}s) at step {x.step}"
+                f"{_who(x.rank)} silent for {quiet:.0f}s (limit {limit:.0f}s) at step {x.step}"
                 + (f" while other ranks reached step {top}" if x.step < top else "")
             ),
             evidence=evidence(x.source, x.line),

@@ -1,0 +1,115 @@
+"""`analyzer check`: formats, exit codes, configuration from TOML and flags, silences."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from analyzer.cli import main
+from analyzer.errors import InputError
+from analyzer.health_config import HealthConfig, apply_rule_param, load_config
+from tests.health.make_runs import make_run
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("check_cli")
+    make_run(root, "clean")
+    make_run(root, "oom")
+    return root
+
+
+def run_check(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["check", *map(str, args)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_clean_exits_0(root, capsys):
+    code, out, err = run_check(capsys, root / "clean")
+    assert (code, out) == (0, "")
+    assert "0 findings" in err
+
+
+def test_text_format(root, capsys):
+    code, out, _ = run_check(capsys, root / "oom")
+    lines = out.splitlines()
+    assert code == 1 and len(lines) == 8
+    assert lines[0].startswith("error crash oom rank5 step90: rank 5: out of memory")
+    assert lines[0].endswith("worker_5.log:92)")
+
+
+def test_json_format(root, capsys):
+    code, out, _ = run_check(capsys, root, "--format", "json")
+    found = json.loads(out)
+    assert code == 1 and {f["run"] for f in found} == {"oom"}
+    assert set(found[0]) == {"rule", "severity", "run", "rank", "step", "message", "evidence"}
+
+
+def test_github_format(root, capsys):
+    _, out, _ = run_check(capsys, root / "oom", "--format", "github")
+    first = out.splitlines()[0]
+    assert first.startswith("::error file=")
+    assert ",line=92,title=crash (oom)::[rank 5, step 90] rank 5: out of memory" in first
+
+
+def test_silence_and_rule_param(root, capsys, tmp_path):
+    assert run_check(capsys, root, "--silence", "crash:oo*")[0] == 0
+    assert run_check(capsys, root, "--silence", "crash:other")[0] == 1
+    assert run_check(capsys, root, "--rule-param", "crash.enabled=false")[0] == 0
+    toml = tmp_path / "health.toml"
+    toml.write_text('silence = ["crash"]\n[rules.hang]\nfloor_s = 30\n')
+    assert run_check(capsys, root, "--config", toml)[0] == 0
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--rule-param", "hang.floorr=3"], "unknown parameter hang.floorr"),
+        (["--rule-param", "hang.floor_s=soon"], "hang.floor_s must be float"),
+        (["--rule-param", "nope"], "expected RULE.PARAM=VALUE"),
+        (["--silence", "hangs"], "unknown rule"),
+        (["--config", "/nonexistent/health.toml"], "/nonexistent/health.toml"),
+    ],
+)
+def test_bad_options_exit_2_with_one_line(root, capsys, args, needle):
+    code, out, err = run_check(capsys, root / "clean", *args)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and needle in err
+
+
+def test_missing_path_exits_2(capsys, tmp_path):
+    code, _, err = run_check(capsys, tmp_path / "nothing")
+    assert code == 2 and err.startswith("analyzer: error:")
+
+
+def test_bad_toml(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[rules.hang\n")
+    with pytest.raises(InputError, match="not valid TOML"):
+        load_config(bad)
+    bad.write_text("[rules.hang]\nk = true\n")
+    with pytest.raises(InputError, match=r"hang\.k must be float"):
+        load_config(bad)
+
+
+def test_rule_param_types():
+    cfg = HealthConfig()
+    apply_rule_param(cfg, "hang.floor_s=5")  # an int where a float is expected is fine
+    apply_rule_param(cfg, "slow_rank.window=20")
+    assert cfg.get("hang", "floor_s") == 5.0 and cfg.get("slow_rank", "window") == 20
+    with pytest.raises(InputError):
+        apply_rule_param(cfg, "slow_rank.window=2.5")
+
+
+def test_control_characters_in_logs_are_not_printed(root, capsys, tmp_path):
+    run = tmp_path / "evil"
+    shutil.copytree(root / "oom", run)
+    log = run / "worker_5.log"
+    log.write_text(
+        log.read_text().replace("NPU out of memory", "NPU out of memory\x1b]0;pwned\x07")
+    )
+    code, out, _ = run_check(capsys, run)
+    assert code == 1 and "\x1b" not in out and "\x07" not in out

@@ -1,0 +1,73 @@
+"""Live: tail a run while one rank goes silent; the hang finding appears within the limit."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+from analyzer.health import HealthConfig, check
+from analyzer.live import LiveSession
+from tests.health.make_runs import step_line
+from tests.tail_helpers import wait_until
+
+RANKS = 4
+PACE_S = 0.05
+SILENT_RANK, SILENT_AFTER = 3, 20
+
+
+def write_run(run_dir: Path, stop: threading.Event, silenced: threading.Event) -> None:
+    """Every rank writes a step line each PACE_S; SILENT_RANK stops after SILENT_AFTER steps."""
+    with contextlib.ExitStack() as stack:
+        files = [
+            stack.enter_context(open(run_dir / f"worker_{r}.log", "a", encoding="utf-8"))
+            for r in range(RANKS)
+        ]
+        step = 0
+        while not stop.is_set() and step < 2000:
+            step += 1
+            for rank, fh in enumerate(files):
+                if rank == SILENT_RANK and step > SILENT_AFTER:
+                    continue
+                fh.write(step_line(datetime.now(), step, 2000, 3.0, PACE_S * 1000, 1.0) + "\n")
+                fh.flush()
+            if step == SILENT_AFTER:
+                silenced.set()
+            stop.wait(PACE_S)
+
+
+def test_live_hang_seen_within_configured_time(tmp_path):
+    run_dir = tmp_path / "live_run"
+    run_dir.mkdir()
+    for r in range(RANKS):
+        (run_dir / f"worker_{r}.log").touch()
+    cfg = HealthConfig()
+    cfg.set("hang", "floor_s", 1.0)
+    cfg.set("hang", "k", 2.0)
+    stop, silenced = threading.Event(), threading.Event()
+    writer = threading.Thread(target=write_run, args=(run_dir, stop, silenced), daemon=True)
+    session = LiveSession([tmp_path], use_cache=False)
+    session.start(lambda batch: None)
+    writer.start()
+    found: list = []
+
+    def hang_seen() -> bool:
+        with session.lock:
+            datas = list(session.runs.values())
+            found[:] = [f for f in check(datas, config=cfg) if f.rule == "hang"]
+        return bool(found)
+
+    try:
+        wait_until(silenced.is_set, what="the writer to silence a rank")
+        silent_since = time.time()
+        wait_until(hang_seen, timeout=20.0, what="a hang finding")
+        seen_after = time.time() - silent_since
+    finally:
+        stop.set()
+        writer.join()
+        session.stop()
+    assert [(f.run, f.rank, f.step) for f in found] == [("live_run", SILENT_RANK, SILENT_AFTER)]
+    assert "worker_3.log:20" in found[0].evidence
+    assert seen_after >= 0.9  # not before the 1 s limit (timestamps have ms resolution)

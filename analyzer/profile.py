@@ -117,12 +117,13 @@ def _operators(inputs: ProfileInputs, summary: ProfileSummary) -> None:
             kernels = pl.concat(inputs.kernels, how="diagonal_relaxed")
             summary.top_operators, summary.top_types, comm = top_from_kernels(kernels)
             comm["source"] = "kernel_details.csv"
-        elif inputs.trace_totals:
-            hw = kernels_from_trace(_concat(inputs.trace_totals))
-            summary.top_operators, summary.top_types, comm = top_from_trace(hw)
-            comm["source"] = "trace_view.json (Ascend Hardware)"
         else:
             comm = {}
+            totals = _concat(inputs.trace_totals)
+            if not totals.is_empty() and (totals["process"] == "Ascend Hardware").any():
+                hw = kernels_from_trace(totals)
+                summary.top_operators, summary.top_types, comm = top_from_trace(hw)
+                comm["source"] = "trace_view.json (Ascend Hardware)"
     except pl.exceptions.PolarsError as exc:
         summary.notes.append(f"kernel data skipped ({str(exc).splitlines()[0][:200]})")
         comm = {}

@@ -23,6 +23,7 @@ import polars as pl
 Z_LIMIT = 3.5
 GAP_RATIO = 0.05
 MIN_SHARE = 0.01
+GAP_SHARE = 1 / 3
 DIMENSIONS = (
     ("free_us", "Free", "waiting: the device idles (host dispatch, data loading or a sync)"),
     (
@@ -30,7 +31,7 @@ DIMENSIONS = (
         "Communication(Not Overlapped)",
         "a slow link, or waiting in collectives for a slower peer",
     ),
-    ("computing_us", "Computing", "slower compute (more work on this rank or a slow device)"),
+    ("computing_us", "Computing", "slower compute (more work here, or a slow device)"),
 )
 CAUSE = {
     "free_us": "free",
@@ -98,7 +99,8 @@ def _check_dimension(
             f"({gap / step_mean:.0%} of the step): most on {what} {units[hi]} ({_ms(values[hi])}), "
             f"least on {what} {units[lo]} ({_ms(values[lo])})"
         )
-        if hi not in strong:
+        # the maximum is named only when it, not a low outlier, makes the spread
+        if hi not in strong and values[hi] - med >= GAP_SHARE * gap:
             out.flags.append(
                 Flag(units[hi], step, dim, values[hi], med, values[hi] - med, "max_gap")
             )

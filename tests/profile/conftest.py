@@ -1,0 +1,25 @@
+"""Shared paths for the profile tests: the fixture tree and the real profiler files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+FIXTURE_RUN = HERE / "fixtures" / "pp2_run"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+REAL = SHARED / "real_logs" / "profiler"
+
+
+@pytest.fixture
+def real_dir() -> Path:
+    if not REAL.is_dir():
+        pytest.skip(f"{REAL} not present")
+    return REAL
+
+
+def real_files() -> list[Path]:
+    if not REAL.is_dir():
+        return []
+    return sorted(p for p in REAL.iterdir() if p.is_file() and not p.name.endswith(".source.txt"))

@@ -62,6 +62,7 @@ class FailureParser(BaseParser):
         "exitcode",
         "ChildFailedError",
         "Root Cause",
+        "Failures:",
         "HCCL",
         *OOM_MARKERS,
         *SEGFAULT_MARKERS,

@@ -94,11 +94,6 @@ MINDSPORE_SAMPLES: list[tuple[str, list[Record]]] = [
         " Kernel launch failed",
         [{"type": "log_error", "severity": "fatal"}],
     ),
-    (  # an ERROR line holding a CANN code is that failure, not a bare log_error
-        "[ERROR] DEVICE(115,ffff,python):2024-07-01-09:05:03.930.000 [ge_runtime.cc:40] Run]"
-        " EI0002: The wait execution of the Notify register times out.",
-        [{"type": "comm_timeout", "extra": {"code": "EI0002", "module": "DEVICE"}}],
-    ),
     (  # real: INFO lines are claimed silently
         "[INFO] DISTRIBUTED(7446,7ff2c5ffb6c0,python):2026-11-22-13:40:21.941.555"
         " [mindspore/ccsrc/cluster/rpc/core/communicator/tcp_client.cc:367] Start] Event base"

@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from parsers.base import BaseParser, Record, to_float, to_int
 from parsers.hf_deepspeed_samples import HF_DEEPSPEED_SAMPLES
-from parsers.megatron_fields import timestamp_in
+from parsers.megatron_fields import prefix_ok, timestamp_in
 
 #: HF Trainer dict keys → step fields; other numeric keys go to ``extra``.
 HF_FIELDS: dict[str, str] = {
@@ -37,6 +37,22 @@ DS_MEMORY: dict[str, str] = {
     "Max_CA": "max_reserved",
 }
 
+#: HF Trainer's "***** Running training *****" banner lines → config keys (others keep the name).
+HF_CONFIG: dict[str, str] = {
+    "Total train batch size (w. parallel, distributed & accumulation)": "global_batch_size",
+    "Instantaneous batch size per device": "micro_batch_size",
+    "Total optimization steps": "Total optimization steps",
+    "Gradient Accumulation steps": "Gradient Accumulation steps",
+    "Num Epochs": "Num Epochs",
+    "Num examples": "Num examples",
+}
+
+#: DeepSpeed ThroughputTimer keys → extra names (samples/s) or memory metrics (GB).
+DS_THROUGHPUT_MEMORY: dict[str, str] = {
+    "MemAllocated": "allocated",
+    "MaxMemAllocated": "max_allocated",
+}
+
 #: Markers of DeepSpeed's overflow messages (fp16 optimizer and ZeRO).
 OVERFLOW_MARKS: tuple[str, ...] = ("Overflow detected. Skipping step", "OVERFLOW! Rank")
 
@@ -45,7 +61,15 @@ class HfDeepSpeedParser(BaseParser):
     """Lines of HF Trainer and DeepSpeed (see the module docstring)."""
 
     name: ClassVar[str] = "hf_deepspeed"
-    TRIGGERS: ClassVar[tuple[str, ...]] = ("{'", "steps:", "Overflow", "OVERFLOW", "Max_MA ")
+    TRIGGERS: ClassVar[tuple[str, ...]] = (
+        "{'",
+        "steps:",
+        "Overflow",
+        "OVERFLOW",
+        "Max_MA ",
+        "global_step=",
+        " = ",
+    )
     SAMPLES: ClassVar[list[tuple[str, list[Record]]]] = HF_DEEPSPEED_SAMPLES
 
     def feed(self, text: str, lineno: int) -> list[Record] | None:
@@ -57,6 +81,10 @@ class HfDeepSpeedParser(BaseParser):
             return ds_steps(text, lineno)
         if "Max_MA " in text:
             return ds_memory(text, lineno)
+        if "global_step=" in text:
+            return ds_throughput(text, lineno)
+        if " = " in text:
+            return hf_config(text, lineno)
         return ds_overflow(text, lineno)
 
 
@@ -129,6 +157,51 @@ def ds_steps(text: str, lineno: int) -> list[Record] | None:
     if stamp:
         rec["timestamp"] = stamp
     return [rec]
+
+
+def ds_throughput(text: str, lineno: int) -> list[Record] | None:
+    """``epoch=0/micro_step=10/global_step=10, RunningAvgSamplesPerSec=12.3, ...,
+    MemAllocated=1.2GB, MaxMemAllocated=3.4GB`` (DeepSpeed ThroughputTimer) → step + memory."""
+    start = text.find("epoch=")
+    if start < 0 or not prefix_ok(text[:start]):
+        return None
+    pairs = dict(
+        piece.strip().partition("=")[::2]
+        for chunk in text[start:].split(",")
+        for piece in chunk.split("/")
+    )
+    step = to_int(pairs.get("global_step", ""))
+    if step is None:
+        return None
+    rec: Record = {"kind": "step", "line": lineno, "step": step}
+    memory: list[Record] = []
+    extra: dict[str, float] = {}
+    for key, value in pairs.items():
+        metric = DS_THROUGHPUT_MEMORY.get(key)
+        number = to_float(value.removesuffix("GB"))
+        if number is None or key in ("epoch", "micro_step", "global_step"):
+            continue
+        if metric is not None:
+            mem = {"kind": "memory", "line": lineno, "metric": metric, "mb": number * 1024.0}
+            memory.append(mem | {"step": step})
+        else:
+            extra[key] = number
+    if extra:
+        rec["extra"] = extra
+    return [rec, *memory]
+
+
+def hf_config(text: str, lineno: int) -> list[Record] | None:
+    """``  Total train batch size (w. parallel, distributed & accumulation) = 64`` → config."""
+    name, _, value = text.partition(" = ")
+    stripped = name.strip()
+    for label, key in HF_CONFIG.items():
+        prefix = stripped[: -len(label)].strip()
+        if stripped.endswith(label) and (not prefix or prefix.endswith((">>", "]", " -"))):
+            number = value.strip().replace(",", "")
+            if number.isascii() and number.isdigit():
+                return [{"kind": "config", "line": lineno, "key": key, "value": number}]
+    return None
 
 
 def ds_overflow(text: str, lineno: int) -> list[Record] | None:

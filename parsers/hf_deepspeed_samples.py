@@ -59,4 +59,28 @@ HF_DEEPSPEED_SAMPLES: list[tuple[str, list[Record]]] = [
             {"kind": "memory", "metric": "max_reserved", "mb": 1024.0},
         ],
     ),
+    (  # DeepSpeed ThroughputTimer (steps_per_print)
+        "[2024-03-01 12:00:00,001] [INFO] [timer.py:260:stop] epoch=0/micro_step=40/global_step=10,"
+        " RunningAvgSamplesPerSec=31.5, CurrSamplesPerSec=32.1, MemAllocated=6.2GB,"
+        " MaxMemAllocated=11.5GB",
+        [
+            {
+                "kind": "step",
+                "step": 10,
+                "extra": {"RunningAvgSamplesPerSec": 31.5, "CurrSamplesPerSec": 32.1},
+            },
+            {"kind": "memory", "metric": "allocated", "mb": 6.2 * 1024, "step": 10},
+            {"kind": "memory", "metric": "max_allocated", "mb": 11.5 * 1024, "step": 10},
+        ],
+    ),
+    (  # HF Trainer's start-of-training banner
+        "  Total train batch size (w. parallel, distributed & accumulation) = 64\n"
+        "[INFO|trainer.py:2130] 2024-03-01 12:00:00,000 >>   Instantaneous batch size per device = 4\n"
+        "  Total optimization steps = 1,000",
+        [
+            {"kind": "config", "key": "global_batch_size", "value": "64"},
+            {"kind": "config", "key": "micro_batch_size", "value": "4"},
+            {"kind": "config", "key": "Total optimization steps", "value": "1000"},
+        ],
+    ),
 ]

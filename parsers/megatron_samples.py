@@ -226,4 +226,13 @@ MEGATRON_SAMPLES: list[tuple[str, list[Record]]] = [
         "[after training is done] datetime: 2023-07-17 01:28:11 ",
         [{"kind": "event", "type": "training_done", "timestamp": "2023-07-17T01:28:11"}],
     ),
+    (  # DeepSpeed wall_clock_breakdown timers share the shape
+        "[2023-08-15 06:31:44,231] [INFO] [logging.py:96:log_dist] [Rank 0] time (ms) |"
+        " forward_microstep: 312.45 | backward_microstep: 610.02 | step_microstep: 20.10",
+        [
+            {"kind": "timer", "name": "forward_microstep", "ms": 312.45},
+            {"kind": "timer", "name": "backward_microstep", "ms": 610.02},
+            {"kind": "timer", "name": "step_microstep", "ms": 20.1},
+        ],
+    ),
 ]

@@ -7,7 +7,7 @@ the little state (inside the arguments dump, inside a timer block, the last iter
 from __future__ import annotations
 
 from parsers.base import Record, to_float
-from parsers.megatron_fields import is_uint, norm_key, parse_pairs, timestamp_in
+from parsers.megatron_fields import is_uint, norm_key, parse_pairs, prefix_ok
 
 #: Megatron/MindSpeed-LLM argument names → normalised config keys (CONTRACT.md); others keep their name.
 ARGUMENT_KEYS: dict[str, str] = {
@@ -113,7 +113,7 @@ def initialized_line(text: str, lineno: int) -> list[Record] | None:
 def timer_line(text: str, lineno: int, step: int | None) -> list[Record] | None:
     """``time (ms) | forward-backward: 123.4 | optimizer: 5.6 |`` → one timer record per name."""
     i = text.find("time (ms)")
-    if i < 0 or (text[:i].strip() and timestamp_in(text[:i]) is None):
+    if i < 0 or not prefix_ok(text[:i]):
         return None
     out: list[Record] = []
     for name, value in parse_pairs(text[i + len("time (ms)") :]):

@@ -1,0 +1,176 @@
+"""Strategy labels and the numbers derived from a run's parallel layout.
+
+A label such as ``TP2PP4+VPP``, ``TP4PP2+Recompute`` or ``TP2PP2+CP2(ring)`` comes from the run's
+config (arguments dump, launch spec); only when no layout is known at all is the run's
+directory name read as a last resort (``tp2pp4_vpp`` → ``TP2PP4+VPP``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+
+#: MindSpeed's context-parallel algorithms → the names users say.
+CP_ALGOS = {
+    "megatron_cp_algo": "ring",
+    "ring": "ring",
+    "ulysses_cp_algo": "Ulysses",
+    "ulysses": "Ulysses",
+    "hybrid_cp_algo": "hybrid",
+    "hybrid": "hybrid",
+    "adaptive_cp_algo": "adaptive",
+    "hybrid_adaptive_cp_algo": "hybrid-adaptive",
+}
+
+#: On/off features shown in a label only when they tell the compared runs apart.
+DETAIL_FLAGS = ("sp", "distributed_optimizer")
+_NONE = {"", "none", "null", "false", "0"}
+_TRUE = {"true", "1", "yes", "on"}
+
+
+def cfg_int(config: Mapping[str, str], key: str) -> int | None:
+    """An integer config value, None when absent or not a number (``None`` as printed)."""
+    raw = config.get(key)
+    if raw is None:
+        return None
+    try:
+        return int(float(str(raw).strip()))
+    except ValueError:
+        return None
+
+
+def cfg_flag(config: Mapping[str, str], key: str) -> bool | None:
+    raw = config.get(key)
+    if raw is None:
+        return None
+    return str(raw).strip().lower() in _TRUE
+
+
+def cfg_text(config: Mapping[str, str], key: str) -> str | None:
+    raw = config.get(key)
+    if raw is None or str(raw).strip().lower() in _NONE:
+        return None
+    return str(raw).strip()
+
+
+def vpp_of(config: Mapping[str, str]) -> int | None:
+    """Virtual stages per pipeline rank: ``vpp``, or layers / pp / layers-per-virtual-stage."""
+    vpp = cfg_int(config, "vpp")
+    if vpp:
+        return vpp
+    per_stage = cfg_int(config, "num_layers_per_virtual_pipeline_stage")
+    layers, pp = cfg_int(config, "num_layers"), cfg_int(config, "pp")
+    if per_stage and layers and pp:
+        return max(1, layers // pp // per_stage)
+    return None
+
+
+def _recompute_part(config: Mapping[str, str]) -> str | None:
+    gran = cfg_text(config, "recompute_granularity")
+    method = cfg_text(config, "recompute_method")
+    if gran is None and method is None:
+        return None
+    if gran == "selective":
+        return "Recompute(selective)"
+    layers = cfg_int(config, "recompute_num_layers")
+    if (method in (None, "uniform")) and layers in (None, 1):
+        return "Recompute"
+    detail = ",".join(str(x) for x in (method, layers) if x is not None)
+    return f"Recompute({detail})"
+
+
+def _layout(config: Mapping[str, str]) -> str:
+    tp, pp, dp = cfg_int(config, "tp"), cfg_int(config, "pp"), cfg_int(config, "dp")
+    head = "".join(f"{name}{v}" for name, v in (("TP", tp), ("PP", pp)) if v is not None)
+    if dp is not None and dp > 1:
+        head += f"DP{dp}"
+    return head
+
+
+def has_layout(config: Mapping[str, str]) -> bool:
+    return any(cfg_int(config, k) is not None for k in ("tp", "pp", "cp", "dp"))
+
+
+def strategy_label(config: Mapping[str, str], run_name: str, *, omit: Collection[str] = ()) -> str:
+    """``TP2PP4+VPP``-style label; ``omit`` names detail flags shared by every compared run."""
+    if not has_layout(config):
+        return label_from_name(run_name, dryrun=cfg_flag(config, "dryrun") is True)
+    parts = [_layout(config)]
+    if (vpp_of(config) or 1) > 1:
+        parts.append("VPP")
+    cp = cfg_int(config, "cp")
+    if cp is not None and cp > 1:
+        algo = cfg_text(config, "cp_algo")
+        parts.append(f"CP{cp}({CP_ALGOS.get(algo, algo)})" if algo else f"CP{cp}")
+    if (recompute := _recompute_part(config)) is not None:
+        parts.append(recompute)
+    if "sp" not in omit and cfg_flag(config, "sp"):
+        parts.append("SP")
+    if "distributed_optimizer" not in omit and cfg_flag(config, "distributed_optimizer"):
+        parts.append("DistOpt")
+    if cfg_flag(config, "dryrun"):
+        parts.append("DryRun")
+    return "+".join(p for p in parts if p)
+
+
+_NAME_TOKENS = re.compile(
+    r"(tp|pp|cp|dp)([0-9]+)|(vpp)|(recompute|recomp)|(ring)|(ulysses)|(hybrid)|(dry_?run)"
+)
+
+
+def label_from_name(run_name: str, *, dryrun: bool = False) -> str:
+    """Last resort: read the layout off a directory name (``tp2pp2_cp2_ring`` → ``TP2PP2+CP2(ring)``)."""
+    name = run_name.lower().rsplit("/", 1)[-1]
+    sizes: dict[str, str] = {}
+    flags: set[str] = set()
+    for m in _NAME_TOKENS.finditer(name):
+        if m.group(1):
+            sizes.setdefault(m.group(1), m.group(2))
+        else:
+            flag = next(g for g in m.groups()[2:] if g).replace("_", "")
+            flags.add("recompute" if flag.startswith("recomp") else flag)
+    if not sizes:
+        return ""
+    parts = ["".join(f"{k.upper()}{sizes[k]}" for k in ("tp", "pp", "dp") if k in sizes)]
+    if "vpp" in flags:
+        parts.append("VPP")
+    if "cp" in sizes:
+        algo = next((CP_ALGOS[a] for a in ("ring", "ulysses", "hybrid") if a in flags), None)
+        parts.append(f"CP{sizes['cp']}({algo})" if algo else f"CP{sizes['cp']}")
+    if "recompute" in flags:
+        parts.append("Recompute")
+    if dryrun or "dryrun" in flags:
+        parts.append("DryRun")
+    return "+".join(p for p in parts if p)
+
+
+def base_label(label: str) -> str:
+    """The label without its dry-run marker: what a dry run and a real run share."""
+    return label.replace("+DryRun", "")
+
+
+def data_parallel(config: Mapping[str, str], world: int | None) -> int | None:
+    dp = cfg_int(config, "dp")
+    if dp:
+        return dp
+    tp, pp, cp = (cfg_int(config, k) or 1 for k in ("tp", "pp", "cp"))
+    if world:
+        return max(1, world // (tp * pp * cp))
+    return None
+
+
+def bubble_fraction(config: Mapping[str, str], world: int | None, gbs: int | None) -> float | None:
+    """Theoretical 1F1B pipeline bubble (p−1)/(v·m + p−1), m = global batch / (micro batch × dp)."""
+    pp = cfg_int(config, "pp")
+    if pp is None:
+        return None
+    if pp <= 1:
+        return 0.0
+    mbs = cfg_int(config, "micro_batch_size")
+    dp = data_parallel(config, world)
+    gbs = gbs or cfg_int(config, "global_batch_size")
+    if not (mbs and dp and gbs):
+        return None
+    micro_batches = max(1, gbs // (mbs * dp))
+    v = vpp_of(config) or 1
+    return (pp - 1) / (v * micro_batches + pp - 1)

@@ -66,7 +66,8 @@ MAX_PREFIX = 120
 
 def norm_key(key: str) -> str:
     """Collapse runs of whitespace (irregular padding, a record wrapped over two lines)."""
-    return " ".join(key.split())
+    key = key.strip()
+    return " ".join(key.split()) if "  " in key or "\n" in key or "\t" in key else key
 
 
 def is_uint(text: str) -> bool:

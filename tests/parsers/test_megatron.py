@@ -6,6 +6,8 @@ import math
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parsers import parse_lines
 from parsers.base import Record
@@ -13,7 +15,7 @@ from parsers.megatron import MegatronParser
 from parsers.megatron_fields import ITERATION_FIELDS, MEMORY_GB_FIELDS, iteration_records
 from parsers.schema import SCHEMAS
 from tests.conftest import REAL_LOGS
-from tests.parsers import feed_alone
+from tests.parsers import feed_alone, same_value
 
 MEGATRON = REAL_LOGS / "megatron"
 
@@ -224,3 +226,34 @@ def test_arguments_dump_ends_at_first_iteration() -> None:
         ("recompute_granularity", "full"),
     ]
     assert unclaimed == [5]
+
+
+FIELD_VALUES = {
+    int: st.integers(0, 10**12).map(str),
+    float: st.floats(allow_nan=True, allow_infinity=True, width=64).map(lambda v: f"{v:.6E}"),
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(1, 10**7),
+    st.permutations(
+        sorted(k for k in ITERATION_FIELDS if k not in ("TFLOPs", "gloabl batch size"))
+    ),
+    st.data(),
+)
+def test_iteration_line_round_trip(step: int, keys: list[str], data: st.DataObject) -> None:
+    """Any subset of the table's keys, in any order, with any values, parses back exactly."""
+    chosen = keys[: data.draw(st.integers(0, len(keys)))]
+    values = {k: data.draw(FIELD_VALUES[ITERATION_FIELDS[k][1]]) for k in chosen}
+    pad = data.draw(st.sampled_from([" ", "   "]))
+    line = f" iteration {step:8d}/{step * 2:8d} |" + "".join(
+        f" {k}:{pad}{v} |" for k, v in values.items()
+    )
+    (rec,) = iteration_records(line, 1) or [{}]
+    assert rec["step"] == step and rec["total_steps"] == step * 2
+    for key, text in values.items():
+        field, typ = ITERATION_FIELDS[key]
+        want = typ(float(text)) if typ is float else int(text)
+        assert same_value(want, rec[field]), (key, text, rec.get(field))
+    assert "extra" not in rec

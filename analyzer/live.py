@@ -145,6 +145,14 @@ class LiveSession:
         """The files being followed now (current names)."""
         return sorted(t.follower.path for t in list(self._followers.values()))
 
+    def is_following(self, path: str | Path) -> bool:
+        """True when the inode now at ``path`` is open and being followed."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        return (st.st_dev, st.st_ino) in self._followers
+
     # -- events (watchdog thread) ----------------------------------------------------------------
     def _on_path(self, path: str, is_dir: bool) -> None:
         with self._event_lock:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from analyzer.errors import InputError
 from analyzer.live import LiveSession
@@ -193,3 +196,92 @@ def test_from_end_skips_existing_records(tmp_path: Path, live) -> None:
     wait_until(lambda: str(w0) in s.session.watched_paths())
     append(w0, lines_text(range(4, 6)))
     s.wait_records(expected_from_paths([run])[3:])
+
+
+# -- the property: whatever the schedule, the session emits exactly what parse finds -------------
+
+_OPS = st.one_of(
+    st.tuples(st.just("append"), st.integers(0, 2), st.integers(1, 5), st.integers(0, 100)),
+    st.tuples(st.just("rotate"), st.integers(0, 2)),
+    st.tuples(st.just("truncate"), st.integers(0, 2)),
+)
+
+
+class _Model:
+    """What was written to each file, generation by generation (an inode's lifetime)."""
+
+    def __init__(self, run: Path, n: int) -> None:
+        self.run = run
+        self.paths = [run / f"worker_{i}.log" for i in range(n)]
+        self.written = [b""] * n
+        self.queue = [""] * n
+        self.step = [1] * n
+        self.gen = [0] * n
+        self.done: list[tuple[int, bytes]] = []
+        self.rotations = 0
+        for p in self.paths:
+            p.touch()
+
+    def expected(self) -> list[dict]:
+        gens = [*self.done, *enumerate(self.written)]
+        out: list[dict] = []
+        for i, data in gens:
+            out += expected_from_bytes(data, source=str(self.paths[i]), run="job", rank=i)
+        return out
+
+    def append(self, i: int, n: int, percent: int) -> None:
+        self.queue[i] += lines_text(range(self.step[i], self.step[i] + n), tag=self.gen[i])
+        self.step[i] += n
+        cut = len(self.queue[i]) * percent // 100
+        data = self.queue[i][:cut].encode()
+        self.queue[i] = self.queue[i][cut:]
+        append(self.paths[i], data)
+        self.written[i] += data
+
+    def end_generation(self, i: int) -> None:
+        self.done.append((i, self.written[i]))
+        self.written[i], self.queue[i] = b"", ""
+        self.step[i], self.gen[i] = 1, self.gen[i] + 1
+
+
+def _caught_up(live_: Live, model: _Model) -> None:
+    want = canon(model.expected())
+    wait_until(lambda: canon(without_truncations(live_.collector.snapshot())) == want)
+
+
+@pytest.mark.parametrize("observer", OBSERVERS)
+@settings(
+    max_examples=int(os.environ.get("TAIL_EXAMPLES", "10")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+@given(schedule=st.lists(_OPS, min_size=1, max_size=10))
+def test_random_schedule_equals_parse(observer: float | None, schedule: list[tuple]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        run = Path(tmp) / "job"
+        run.mkdir()
+        model = _Model(run, 3)
+        s = Live([run], observer, Path(tmp) / "cache")
+        try:
+            for op in schedule:
+                i = op[1]
+                if op[0] == "append":
+                    model.append(i, op[2], op[3])
+                    continue
+                wait_until(lambda i=i: s.session.is_following(model.paths[i]))
+                if op[0] == "rotate":
+                    model.rotations += 1
+                    os.rename(model.paths[i], f"{model.paths[i]}.{model.rotations}")
+                    model.paths[i].touch()
+                else:  # truncate: what was not read yet is lost for real, so catch up first
+                    _caught_up(s, model)
+                    os.truncate(model.paths[i], 0)
+                model.end_generation(i)
+            _caught_up(s, model)
+        finally:
+            s.session.stop()
+        assert s.session.error is None
+        got = s.collector.snapshot()
+        assert canon(without_truncations(got)) == canon(model.expected())
+        truncations = sum(1 for op in schedule if op[0] == "truncate")
+        assert sum(1 for r in got if r.get("type") == "log_truncated") <= truncations

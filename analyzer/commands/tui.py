@@ -1,4 +1,4 @@
-"""`analyzer tui` (not built yet: see the issue that covers it)."""
+"""`analyzer tui PATH...`: the live terminal UI over the runs found under the paths."""
 
 from __future__ import annotations
 
@@ -6,12 +6,39 @@ import argparse
 
 from analyzer.errors import InputError
 
+EPILOG = """examples:
+  analyzer tui sample_logs                  every run under sample_logs, live
+  analyzer tui runs/tp2pp4 runs/tp4pp2      two runs side by side
+  analyzer                                  the current directory (same as `analyzer tui .`)
+
+keys: 1-5 switch screens, ? lists every key, ctrl+p opens the command palette, q quits."""
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("tui", help="(coming) see CONTRACT.md")
-    p.add_argument("rest", nargs="*")
+    p = sub.add_parser(
+        "tui",
+        help="the live terminal UI over runs under the paths",
+        description="Watch, chart and compare training runs in the terminal.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "paths",
+        nargs="*",
+        default=["."],
+        metavar="PATH",
+        help="run directories, groups of runs or log files (default: .)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise InputError("'tui' is not available yet in this version")
+    from analyzer.tui.source import path_problems
+
+    paths = list(args.paths) or ["."]
+    missing = path_problems(paths)
+    if missing:
+        raise InputError(f"{missing[0]}: no such file or directory")
+    from analyzer.tui.app import run_app
+
+    return run_app(paths)

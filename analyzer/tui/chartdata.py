@@ -1,0 +1,143 @@
+"""What a chart draws: metric series per run (or per rank), smoothed, on the chosen x axis.
+
+Headless (no Textual): the chart widget only downsamples these lines to its width and plots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from analyzer.series import ema, x_values
+from analyzer.tui.colors import FAINT
+from analyzer.tui.snapshot import RunView
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    title: str
+    unit: str
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("loss", "loss", ""),
+    Metric("step_time", "step time", "ms"),
+    Metric("throughput", "throughput", "TFLOP/s/device"),
+    Metric("memory", "memory", "MB"),
+)
+METRIC_KEYS = tuple(m.key for m in METRICS)
+_STEP_COLUMNS = {"loss": "loss", "step_time": "step_time_ms", "throughput": "tflops"}
+MEMORY_PREFERENCE = ("max_allocated", "peak_used", "allocated", "max_reserved", "reserved")
+
+
+@dataclass(frozen=True)
+class Line:
+    label: str
+    color: str
+    xs: list[float | None]
+    ys: list[float | None]
+    faint: bool = False
+
+
+@dataclass(frozen=True)
+class ChartOptions:
+    x_mode: str = "step"
+    smoothing: float = 0.0
+    log_y: bool = False
+    zoom: tuple[int, int] | None = None
+
+
+def reporting_rank(steps: pl.DataFrame) -> int | None:
+    """The rank with the most step rows (ties: the highest): the run's own series."""
+    if not steps.height:
+        return None
+    counts = steps.group_by("rank").len().sort(["len", "rank"], descending=True, nulls_last=True)
+    return counts.get_column("rank")[0]
+
+
+def _by_rank(frame: pl.DataFrame, rank: int | None) -> pl.DataFrame:
+    if rank is None:
+        return frame.filter(pl.col("rank").is_null())
+    return frame.filter(pl.col("rank") == rank)
+
+
+def memory_metric(memory: pl.DataFrame) -> str | None:
+    """Which memory metric to chart: the first preferred one that has per-step rows."""
+    per_step = memory.filter(pl.col("step").is_not_null())
+    present = set(per_step.get_column("metric").unique().to_list()) if per_step.height else set()
+    return next((m for m in MEMORY_PREFERENCE if m in present), None)
+
+
+def series_frame(view: RunView, metric: str, rank: int | None) -> pl.DataFrame:
+    """step, value, timestamp, step_time_ms for one rank of one run, one row per step."""
+    if metric == "memory":
+        name = memory_metric(view.memory)
+        frame = view.memory.filter((pl.col("metric") == name) & pl.col("step").is_not_null())
+        frame = _by_rank(frame, rank).select(
+            "step",
+            pl.col("mb").alias("value"),
+            "timestamp",
+            pl.lit(None, dtype=pl.Float64).alias("step_time_ms"),
+        )
+    else:
+        frame = _by_rank(view.steps, rank).select(
+            "step", pl.col(_STEP_COLUMNS[metric]).alias("value"), "timestamp", "step_time_ms"
+        )
+    frame = frame.filter(pl.col("step").is_not_null())
+    return frame.unique("step", keep="last", maintain_order=True).sort("step")
+
+
+def _line_points(
+    frame: pl.DataFrame, opts: ChartOptions
+) -> tuple[list[float | None], list[float | None], bool]:
+    if opts.zoom is not None:
+        lo, hi = opts.zoom
+        frame = frame.filter(pl.col("step").is_between(lo, hi))
+    steps = frame.get_column("step").to_list()
+    xs = x_values(
+        opts.x_mode,
+        steps,
+        frame.get_column("timestamp").to_list(),
+        frame.get_column("step_time_ms").to_list(),
+    )
+    fell_back = xs is None
+    if xs is None:
+        xs = [float(s) for s in steps]
+    return xs, frame.get_column("value").to_list(), fell_back
+
+
+def lines_for(
+    runs: Sequence[tuple[RunView, str]], metric: str, opts: ChartOptions
+) -> tuple[list[Line], bool]:
+    """Lines for ``runs`` [(view, plotext colour)]; True when the x mode fell back to step."""
+    lines: list[Line] = []
+    faint: list[Line] = []
+    fell_back = False
+    for view, colour in runs:
+        frame = series_frame(view, metric, reporting_rank(view.steps))
+        xs, ys, fb = _line_points(frame, opts)
+        fell_back |= fb
+        if opts.smoothing > 0:
+            faint.append(Line(view.name, FAINT, xs, ys, faint=True))
+            ys = ema(ys, opts.smoothing)
+        lines.append(Line(view.name, colour, xs, ys))
+    return faint + lines, fell_back
+
+
+def rank_lines(
+    view: RunView, metric: str, opts: ChartOptions, colours: Sequence[str]
+) -> tuple[list[Line], bool]:
+    """One line per rank of one run (per-rank mode)."""
+    source = view.memory if metric == "memory" else view.steps
+    ranks = sorted({r for r in source.get_column("rank").to_list()}, key=lambda r: (r is None, r))
+    runs = []
+    for i, rank in enumerate(ranks):
+        frame = series_frame(view, metric, rank)
+        xs, ys, _ = _line_points(frame, opts)
+        if opts.smoothing > 0:
+            ys = ema(ys, opts.smoothing)
+        runs.append(Line(f"rank {rank}", colours[i % len(colours)], xs, ys))
+    return runs, False

@@ -1,0 +1,135 @@
+"""Events: errors, tracebacks, timeouts, worker exits and health alerts, newest first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Static
+
+from analyzer.sanitize import clean_text
+from analyzer.tui.screens.base import AnalyzerScreen
+from analyzer.tui.snapshot import Snapshot
+
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "fatal": 3}
+SEVERITY_STYLE = {"info": "dim", "warning": "yellow", "error": "red", "fatal": "bold red"}
+LEVELS = (("all", 0), ("warning+", 1), ("error+", 2))
+
+
+@dataclass(frozen=True)
+class EventRow:
+    time: str
+    run: str
+    rank: int | None
+    step: int | None
+    severity: str
+    type: str
+    message: str
+    source: str | None
+    line: int | None
+
+
+def event_rows(snap: Snapshot, min_level: int = 0) -> list[EventRow]:
+    """Every event of every run plus the health findings, newest first."""
+    rows: list[EventRow] = []
+    for view in snap.runs.values():
+        ev = view.events.sort(["timestamp", "source", "line"], descending=True, nulls_last=True)
+        for r in ev.iter_rows(named=True):
+            rows.append(
+                EventRow(
+                    r["timestamp"] or "",
+                    view.name,
+                    r["rank"],
+                    r["step"],
+                    r["severity"] or "info",
+                    r["type"] or "",
+                    r["message"] or "",
+                    r["source"],
+                    r["line"],
+                )
+            )
+    rows.sort(key=lambda e: e.time, reverse=True)  # stable: files keep newest-first order
+    alerts = [_finding_row(f) for f in snap.findings]
+    rows = alerts + rows
+    return [e for e in rows if SEVERITY_RANK.get(e.severity, 0) >= min_level]
+
+
+def _finding_row(f: Any) -> EventRow:
+    ev = getattr(f, "evidence", None) or {}
+    ev = ev if isinstance(ev, dict) else {}
+    return EventRow(
+        "",
+        str(getattr(f, "run", "")),
+        getattr(f, "rank", None),
+        getattr(f, "step", None),
+        str(getattr(f, "severity", "warning")),
+        f"alert:{getattr(f, 'rule', '?')}",
+        str(getattr(f, "message", "")),
+        ev.get("source"),
+        ev.get("line"),
+    )
+
+
+class EventsScreen(AnalyzerScreen):
+    MODE = "events"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Raw lines"),
+        Binding("v", "level", "Severity"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.level = 0
+        self.rows: list[EventRow] = []
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="events-head")
+        table: DataTable = DataTable(id="events-table", cursor_type="row")
+        yield table
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for col in ("time", "run", "rank", "step", "sev", "type", "message"):
+            table.add_column(col, key=col)
+
+    def refresh_data(self) -> None:
+        app = self.tui
+        self.rows = event_rows(app.snapshot, LEVELS[self.level][1])
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for i, e in enumerate(self.rows):
+            table.add_row(
+                Text(clean_text(e.time) or "", style="dim"),
+                Text(clean_text(e.run) or "", style=app.colours.rich(e.run)),
+                Text("-" if e.rank is None else str(e.rank), justify="right"),
+                Text("-" if e.step is None else str(e.step), justify="right"),
+                Text(e.severity, style=SEVERITY_STYLE.get(e.severity, "")),
+                Text(clean_text(e.type) or ""),
+                Text(clean_text(e.message.splitlines()[0] if e.message else "") or ""),
+                key=str(i),
+            )
+        if 0 <= cursor < len(self.rows):
+            table.move_cursor(row=cursor, animate=False)
+        head = Text(f"{len(self.rows)} events, {len(app.snapshot.findings)} alerts", style="bold")
+        head.append(f"  severity: {LEVELS[self.level][0]} (v)  Enter: raw lines", style="dim")
+        self.query_one("#events-head", Static).update(head)
+
+    def action_level(self) -> None:
+        self.level = (self.level + 1) % len(LEVELS)
+        self.refresh_data()
+
+    def action_open(self) -> None:
+        from analyzer.tui.screens.dialogs import LogViewer
+
+        row = self.query_one(DataTable).cursor_row
+        if not (0 <= row < len(self.rows)):
+            return
+        e = self.rows[row]
+        if not e.source or not e.line:
+            self.notify("this record has no source line", severity="warning")
+            return
+        self.app.push_screen(LogViewer(e.source, e.line))

@@ -1,0 +1,76 @@
+"""Ranks: one run's rank × step heatmap; slow and silent ranks highlighted."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from analyzer.sanitize import clean_text
+from analyzer.tui.rankgrid import rank_grid
+from analyzer.tui.screens.base import AnalyzerScreen
+from analyzer.tui.widgets.heatmap import RankHeatmap
+
+
+class RanksScreen(AnalyzerScreen):
+    MODE = "ranks"
+    AUTO_FOCUS = None
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("m", "metric", "Metric"),
+        Binding("right_square_bracket", "run(1)", "Next run"),
+        Binding("left_square_bracket", "run(-1)", "Prev run"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.metric_index = 0
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="ranks-title")
+        yield Static(id="ranks-note")
+        with VerticalScroll(id="ranks-body"):
+            yield RankHeatmap(id="heatmap")
+        yield Static(
+            Text("█ ≤5% over the median of all ranks  █ ≤15%  █ >15%  · no value", style="dim"),
+            id="ranks-key",
+        )
+
+    def refresh_data(self) -> None:
+        app = self.tui
+        title = self.query_one("#ranks-title", Static)
+        note = self.query_one("#ranks-note", Static)
+        view = app.snapshot.runs.get(app.focus_run or "")
+        if view is None:
+            title.update(Text("no run yet", style="dim"))
+            note.display = False
+            self.query_one(RankHeatmap).show(None)
+            return
+        grid = rank_grid(view, self.metric_index)
+        head = Text()
+        head.append(clean_text(view.name) or "", style=f"bold {app.colours.rich(view.name)}")
+        head.append(f"  {len(grid.ranks)} ranks  ")
+        head.append("metric: ", style="dim")
+        head.append(grid.metric.label if grid.metric else "no per-rank series", style="bold")
+        head.append("  (m: next metric, [ ]: other run)", style="dim")
+        title.update(head)
+        note.display = grid.note is not None
+        if grid.note:
+            note.update(Text(grid.note, style="yellow"))
+        self.query_one(RankHeatmap).show(grid)
+
+    def action_metric(self) -> None:
+        self.metric_index += 1
+        self.refresh_data()
+
+    def action_run(self, delta: int) -> None:
+        app = self.tui
+        names = sorted(app.snapshot.runs)
+        if not names:
+            return
+        i = names.index(app.focus_run) if app.focus_run in names else 0
+        app.focus_run = names[(i + delta) % len(names)]
+        self.refresh_data()

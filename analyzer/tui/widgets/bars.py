@@ -1,0 +1,58 @@
+"""The tab line at the top and the status bar at the bottom of every screen."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from analyzer.sanitize import clean_text
+from analyzer.tui.snapshot import Snapshot
+
+
+class ScreenTabs(Static):
+    """``1 Runs  2 Charts  …`` with the current screen highlighted."""
+
+    DEFAULT_CSS = "ScreenTabs { height: 1; background: $boost; }"
+
+    def show(self, entries: list[tuple[str, str, str]], current: str) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for mode, key, title in entries:
+            style = "bold reverse" if mode == current else ""
+            text.append(f" {key} ", style="bold " + style)
+            text.append(f"{title} ", style=style)
+        text.append("  ? help", style="dim")
+        self.update(text)
+
+
+def human(n: float) -> str:
+    """1234 → 1.2k, 5_600_000 → 5.6M."""
+    for unit, div in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(n) >= div:
+            return f"{n / div:.1f}{unit}"
+    return f"{n:.0f}"
+
+
+def status_text(snap: Snapshot, marked: int) -> Text:
+    """files watched · records/s · unrecognised lines · cache state."""
+    files = sum(len(v.files) for v in snap.runs.values())
+    text = Text(no_wrap=True, overflow="ellipsis")
+    mode_style = "bold green" if snap.mode == "live" else "bold"
+    text.append(f" {snap.mode} ", style=mode_style)
+    text.append(f"│ {files} files in {len(snap.runs)} runs ")
+    text.append(f"│ {human(snap.records)} records, {human(snap.records_per_s)}/s ")
+    unrec_style = "yellow" if snap.unrecognised else ""
+    text.append(f"│ {human(snap.unrecognised)} unrecognised ", style=unrec_style)
+    text.append(f"│ cache {snap.cache} ")
+    if marked:
+        text.append(f"│ {marked} marked ", style="bold")
+    if snap.waiting:
+        watched = ", ".join(clean_text(p) or "" for p in snap.watched[:3])
+        text.append(f"│ waiting for logs under {watched}", style="yellow")
+    return text
+
+
+class StatusBar(Static):
+    DEFAULT_CSS = "StatusBar { height: 1; background: $panel; }"
+
+    def show(self, snap: Snapshot, marked: int) -> None:
+        self.update(status_text(snap, marked))

@@ -1,0 +1,120 @@
+"""A metric chart: plotext lines, downsampled to the widget's width, redraws throttled.
+
+New data only marks the chart dirty; the plot is rebuilt at most ``MAX_FPS`` times a second and
+only when the data or the size changed, and the built text is cached between repaints.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Sequence
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import RenderResult
+from textual_plotext import PlotextPlot
+
+from analyzer.sanitize import clean_text
+from analyzer.series import downsample_minmax, finite_points
+from analyzer.tui.chartdata import Line
+
+MAX_FPS = 10.0
+#: Columns taken by the y-axis labels and frame: the rest is the plot area.
+AXIS_COLUMNS = 10
+
+
+def prepare(line: Line, columns: int, log_y: bool) -> tuple[list[float], list[float]]:
+    """Finite (positive, for log y) points of ``line``, min/max-downsampled to ``columns``."""
+    xs, ys = finite_points(line.xs, line.ys)
+    if log_y:
+        keep = [i for i, y in enumerate(ys) if y > 0]
+        xs, ys = [xs[i] for i in keep], [ys[i] for i in keep]
+    order_ok = all(a <= b for a, b in itertools.pairwise(xs))
+    if not order_ok:
+        pairs = sorted(zip(xs, ys, strict=True))
+        xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
+    return downsample_minmax(xs, ys, columns)
+
+
+class MetricChart(PlotextPlot):
+    """Shows a list of :class:`Line`; call :meth:`set_lines` with new data."""
+
+    DEFAULT_CSS = "MetricChart { width: 1fr; height: 1fr; min-height: 6; }"
+
+    def __init__(self, title: str = "", *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.title = title
+        self.lines: list[Line] = []
+        self.log_y = False
+        self.x_label = "step"
+        self.empty_message = "nothing in these logs yet"
+        self._version = 0
+        self._built: tuple[int, int, int] | None = None
+        self._text: Text = Text()
+        self._last_draw = 0.0
+        self._pending = False
+        self.draw_count = 0
+
+    def set_lines(
+        self, lines: Sequence[Line], *, title: str, log_y: bool, x_label: str = "step"
+    ) -> None:
+        self.lines, self.title, self.log_y, self.x_label = list(lines), title, log_y, x_label
+        self._version += 1
+        self._schedule()
+
+    def _schedule(self) -> None:
+        """Coalesce redraws: at most MAX_FPS, the last data always drawn."""
+        if self._pending:
+            return
+        wait = 1.0 / MAX_FPS - (time.monotonic() - self._last_draw)
+        if wait <= 0:
+            self.refresh()
+            return
+        self._pending = True
+        self.set_timer(wait, self._flush)
+
+    def _flush(self) -> None:
+        self._pending = False
+        self.refresh()
+
+    def build(self, width: int, height: int) -> Text:
+        """Plot the lines at ``width`` × ``height`` (downsampled to the plot width)."""
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.plotsize(width, height)
+        plt._set_size(width, height)
+        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        plt.title(clean_text(self.title) or "")
+        columns = max(8, width - AXIS_COLUMNS)
+        drawn = 0
+        for line in self.lines:
+            xs, ys = prepare(line, columns, self.log_y)
+            if not xs:
+                continue
+            plt.plot(xs, ys, color=line.color, marker="hd")
+            drawn += 1
+        if self.log_y and drawn:
+            plt.yscale("log")
+        if self.x_label == "wall" and drawn:
+            self._wall_ticks()
+        self.draw_count += 1
+        if not drawn:
+            return Text(f"{self.title}: {self.empty_message}", style="dim")
+        return Text.from_ansi(plt.build())
+
+    def _wall_ticks(self) -> None:
+        xs = [x for line in self.lines for x in line.xs if x is not None and math.isfinite(x)]
+        lo, hi = min(xs), max(xs)
+        ticks = [lo + (hi - lo) * i / 3 for i in range(4)]
+        self.plt.xticks(ticks, [datetime.fromtimestamp(t).strftime("%H:%M:%S") for t in ticks])
+
+    def render(self) -> RenderResult:
+        key = (self._version, self.size.width, self.size.height)
+        if key != self._built and self.size.width > 0 and self.size.height > 0:
+            self._text = self.build(self.size.width, self.size.height)
+            self._built = key
+            self._last_draw = time.monotonic()
+        return self._text

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.errors import InputError
+from analyzer.launch.registry import RUN_ENV
 from analyzer.launch.spec import MSRUN_DEFAULTS, WORKLOADS_DIR, ParamValue, Spec, Variant
 
 _TOKEN = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)(\?[^{}]*)?\}|\{|\}")
@@ -166,6 +167,7 @@ def plan(spec: Spec, variant: Variant, run_dir: Path, *, dry_run: bool = False) 
     env_raw = {**spec.env, **variant.env}
     env = {k: substitute_text(v, values, f"env.{k}") for k, v in env_raw.items()}
     env.setdefault("PYTHONUNBUFFERED", "1")
+    env[RUN_ENV] = str(run_dir)
     bindir = str(Path(sys.executable).parent)
     path = os.environ.get("PATH", "")
     if bindir not in path.split(os.pathsep):

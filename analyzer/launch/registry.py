@@ -23,6 +23,9 @@ from analyzer.atomic import atomic_write_text
 from analyzer.errors import InputError
 
 RUN_FILE = "run.json"
+# Every process of a run inherits this variable (msrun puts each worker in a session of its own,
+# so the process group alone does not find them): its value is the run directory.
+RUN_ENV = "ANALYZER_RUN_DIR"
 LOCK_FILE = ".run.lock"
 ACTIVE = ("queued", "running")
 TERMINAL = ("finished", "failed", "stopped", "lost")
@@ -115,21 +118,43 @@ def pid_alive(pid: int | None, start_time: int | None = None) -> bool:
     return start_time is None or started == start_time
 
 
-def group_members(pgid: int) -> list[int]:
-    """Pids (zombies excluded) whose process group is ``pgid``, from /proc."""
-    members: list[int] = []
+def _stat_fields(pid: str) -> list[str]:
+    with open(f"/proc/{pid}/stat", "rb") as fh:
+        data = fh.read().decode("ascii", "replace")
+    return data[data.rfind(")") + 2 :].split()
+
+
+def _has_tag(pid: str, tag: bytes) -> bool:
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as fh:
+            return tag in b"\0" + fh.read()
+    except OSError:
+        return False
+
+
+def run_members(run_dir: Path | None, pgid: int | None) -> dict[int, int]:
+    """Live processes of a run, pid → process group: those in its group and those carrying
+    ``ANALYZER_RUN_DIR=<run_dir>`` in their environment (zombies excluded)."""
+    tag = f"\0{RUN_ENV}={Path(run_dir).resolve()}\0".encode() if run_dir else None
+    members: dict[int, int] = {}
+    me = str(os.getpid())
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
+        if not entry.isdigit() or entry == me:
             continue
         try:
-            with open(f"/proc/{entry}/stat", "rb") as fh:
-                data = fh.read().decode("ascii", "replace")
+            fields = _stat_fields(entry)
         except OSError:
             continue
-        fields = data[data.rfind(")") + 2 :].split()
-        if len(fields) > 2 and fields[0] != "Z" and fields[2] == str(pgid):
-            members.append(int(entry))
+        if len(fields) < 3 or fields[0] == "Z":
+            continue
+        if (pgid and fields[2] == str(pgid)) or (tag and _has_tag(entry, tag)):
+            members[int(entry)] = int(fields[2])
     return members
+
+
+def group_members(pgid: int) -> list[int]:
+    """Pids (zombies excluded) whose process group is ``pgid``."""
+    return sorted(run_members(None, pgid))
 
 
 def reconcile(run_dir: Path, record: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -142,7 +167,7 @@ def reconcile(run_dir: Path, record: dict[str, Any] | None = None) -> dict[str, 
         return record
     if record.get("status") == "running":
         alive = pid_alive(record.get("pid"), record.get("pid_start"))
-        if alive or (record.get("pgid") and group_members(int(record["pgid"]))):
+        if alive or run_members(run_dir, record.get("pgid")):
             return record
         note = "its process ended while no supervisor was watching; exit code unknown"
     else:

@@ -8,6 +8,7 @@ id: msrun, its scheduler and every worker share it, and stopping the run signals
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -136,31 +137,36 @@ def finish(run_dir: Path, returncode: int) -> dict[str, Any]:
     return registry.update_run(run_dir, **changes)
 
 
-def _wait_group_gone(pgid: int, deadline: float, poll: float = 0.1) -> bool:
+def _wait_gone(run_dir: Path | None, pgid: int | None, deadline: float) -> bool:
     while time.monotonic() < deadline:
-        if not registry.group_members(pgid):
+        if not registry.run_members(run_dir, pgid):
             return True
-        time.sleep(poll)
-    return not registry.group_members(pgid)
+        time.sleep(0.1)
+    return not registry.run_members(run_dir, pgid)
 
 
-def signal_group(pgid: int, sig: int) -> bool:
-    """Send ``sig`` to the process group; False when the group no longer exists."""
-    try:
-        os.killpg(pgid, sig)
-    except ProcessLookupError:
-        return False
-    return True
+def _signal_members(members: dict[int, int], sig: int) -> None:
+    """``sig`` to every member's process group (never our own) and to every member."""
+    own = os.getpgrp()
+    for pgid in sorted(set(members.values()) - {own}):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, sig)
+    for pid in members:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, sig)
 
 
-def stop_group(pgid: int, grace: float) -> str:
-    """SIGTERM the group, SIGKILL what is left after ``grace`` seconds; says which was needed."""
-    if not signal_group(pgid, signal.SIGTERM):
+def stop_group(pgid: int | None, grace: float, run_dir: Path | None = None) -> str:
+    """SIGTERM every process of the run (its group and every process carrying its
+    ``ANALYZER_RUN_DIR``), SIGKILL what is left after ``grace`` seconds; says which was needed."""
+    members = registry.run_members(run_dir, pgid)
+    if not members:
         return "gone"
-    if _wait_group_gone(pgid, time.monotonic() + grace):
+    _signal_members(members, signal.SIGTERM)
+    if _wait_gone(run_dir, pgid, time.monotonic() + grace):
         return "terminated"
-    signal_group(pgid, signal.SIGKILL)
-    _wait_group_gone(pgid, time.monotonic() + 10.0)
+    _signal_members(registry.run_members(run_dir, pgid), signal.SIGKILL)
+    _wait_gone(run_dir, pgid, time.monotonic() + 10.0)
     return "killed"
 
 
@@ -172,8 +178,8 @@ def stop_run(run_dir: Path, grace: float = 30.0) -> dict[str, Any]:
         return record
     registry.update_run(run_dir, stop_requested=True)
     how = "never started"
-    if status == "running" and record.get("pgid"):
-        how = stop_group(int(record["pgid"]), grace)
+    if status == "running":
+        how = stop_group(record.get("pgid"), grace, run_dir)
     record = registry.read_run(run_dir)
     if record.get("status") in registry.ACTIVE:
         record = registry.update_run(run_dir, status="stopped", end=registry.now_iso())

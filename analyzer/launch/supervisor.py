@@ -55,8 +55,8 @@ def _cancel(pending: list[Path], running: dict[Path, subprocess.Popen], grace: f
     for run_dir in running:
         registry.update_run(run_dir, stop_requested=True)
     threads = [
-        threading.Thread(target=runner.stop_group, args=(proc.pid, grace), daemon=True)
-        for proc in running.values()
+        threading.Thread(target=runner.stop_group, args=(proc.pid, grace, d), daemon=True)
+        for d, proc in running.items()
     ]
     for t in threads:
         t.start()

@@ -1,0 +1,48 @@
+"""Helpers for the launch tests: writing specs, polling with a deadline, finding leftover processes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+DEADLINE = 60.0
+
+
+def wait_until(pred: Callable[[], bool], timeout: float = DEADLINE, what: str = "") -> None:
+    """Poll ``pred`` until it is true; fail the test after ``timeout`` seconds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what or pred}")
+
+
+def write_spec(tmp_path: Path, text: str, name: str = "spec.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def processes_mentioning(marker: str) -> list[int]:
+    """Live (non-zombie) pids whose command line or environment contains ``marker``."""
+    found: list[int] = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read().decode("ascii", "replace")
+            if stat[stat.rfind(")") + 2 :].startswith("Z"):
+                continue
+            blobs = [Path(f"/proc/{entry}/cmdline").read_bytes()]
+            with contextlib.suppress(OSError):
+                blobs.append(Path(f"/proc/{entry}/environ").read_bytes())
+        except OSError:
+            continue
+        if any(marker.encode() in b for b in blobs):
+            found.append(int(entry))
+    return found

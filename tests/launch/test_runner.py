@@ -1,0 +1,141 @@
+"""Real processes: exit codes recorded, process groups stopped, detached runs reconciled."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analyzer.cli import main
+from analyzer.launch import registry
+from analyzer.launch.runner import stop_run
+from tests.launch.helpers import processes_mentioning, wait_until, write_spec
+
+# A parent that starts a child which ignores SIGTERM: stopping must reach both (SIGKILL).
+FAMILY = (
+    "import subprocess, sys, time\n"
+    "child = subprocess.Popen([sys.executable, '-c',"
+    " 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+    'print("child up", flush=True); time.sleep(600)\'])\n'
+    "print('parent up', flush=True)\n"
+    "time.sleep(600)\n"
+)
+
+
+def _spec(tmp_path: Path, code: str, marker: str) -> Path:
+    return write_spec(
+        tmp_path,
+        f'name = \'t\'\ncommand = ["{{python}}", "-c", {json.dumps(code)}, "{marker}"]\n'
+        f'env = {{ LAUNCH_TEST_MARKER = "{marker}" }}\n'
+        '[[variants]]\nname = "only"\n',
+    )
+
+
+def _only_run(runs: Path) -> Path:
+    dirs = [d for d in runs.iterdir() if d.is_dir()]
+    assert len(dirs) == 1
+    return dirs[0]
+
+
+def test_failing_command_is_recorded_failed(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    spec = _spec(tmp_path, "import sys; print('boom'); sys.exit(7)", "m-fail")
+    assert main(["launch", str(spec), "--runs-dir", str(tmp_path / "runs")]) == 1
+    run_dir = _only_run(tmp_path / "runs")
+    rec = registry.read_run(run_dir)
+    assert rec["status"] == "failed" and rec["exit_code"] == 7
+    assert rec["pid"] == rec["pgid"] and rec["host"] and rec["start"] and rec["end"]
+    assert rec["command"][-1] == "m-fail"
+    assert (run_dir / "console.log").read_text() == "boom\n"
+    assert (run_dir / "spec.resolved.toml").is_file()
+    assert main(["runs", "--runs-dir", str(tmp_path / "runs")]) == 0
+    assert "failed" in capsys.readouterr().out
+
+
+def test_missing_executable_is_failed(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, 'command = ["/nonexistent/train"]\n')
+    assert main(["launch", str(spec), "--runs-dir", str(tmp_path / "runs")]) == 1
+    rec = registry.read_run(_only_run(tmp_path / "runs"))
+    assert rec["status"] == "failed" and rec["exit_code"] == 127
+
+
+def test_stop_kills_the_whole_group(tmp_path: Path) -> None:
+    marker = f"m-stop-{os.getpid()}"
+    spec = _spec(tmp_path, FAMILY, marker)
+    runs = tmp_path / "runs"
+    assert main(["launch", str(spec), "--runs-dir", str(runs), "--detach"]) == 0
+    run_dir = _only_run(runs)
+    wait_until(
+        lambda: (
+            "child up" in (run_dir / "console.log").read_text(errors="replace")
+            if (run_dir / "console.log").exists()
+            else False
+        ),
+        what="both processes up",
+    )
+    assert len(processes_mentioning(marker)) >= 2
+    rec = stop_run(run_dir, grace=1.0)
+    assert rec["status"] == "stopped" and rec["stop_how"] == "killed"
+    assert processes_mentioning(marker) == []
+    wait_until(lambda: registry.read_run(run_dir).get("exit_code") is not None, what="exit code")
+    assert registry.read_run(run_dir)["status"] == "stopped"
+
+
+def test_detached_run_outlives_its_launcher_and_is_reconciled(tmp_path: Path) -> None:
+    marker = f"m-detach-{os.getpid()}"
+    gate = tmp_path / "gate"
+    gate_code = (
+        "import os, sys, time\n"
+        f"while not os.path.exists({str(gate)!r}): time.sleep(0.05)\n"
+        "print('done', flush=True)\n"
+    )
+    spec = _spec(tmp_path, gate_code, marker)
+    runs = tmp_path / "runs"
+    launcher = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analyzer",
+            "launch",
+            str(spec),
+            "--runs-dir",
+            str(runs),
+            "--detach",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert launcher.returncode == 0, launcher.stderr
+    run_dir = Path(launcher.stdout.strip())
+    wait_until(lambda: registry.read_run(run_dir)["status"] == "running", what="running")
+    assert registry.reconcile(run_dir)["status"] == "running"  # launcher gone, run alive
+    gate.touch()
+    wait_until(lambda: registry.read_run(run_dir)["status"] == "finished", what="finished")
+    assert registry.read_run(run_dir)["exit_code"] == 0
+
+
+def test_run_without_supervisor_is_reconciled_lost(tmp_path: Path) -> None:
+    marker = f"m-lost-{os.getpid()}"
+    gate = tmp_path / "gate"
+    code = f"import os, time\nwhile not os.path.exists({str(gate)!r}): time.sleep(0.05)\n"
+    spec = _spec(tmp_path, code, marker)
+    runs = tmp_path / "runs"
+    assert main(["launch", str(spec), "--runs-dir", str(runs), "--detach"]) == 0
+    run_dir = _only_run(runs)
+    wait_until(lambda: registry.read_run(run_dir)["status"] == "running", what="running")
+    os.kill(registry.read_run(run_dir)["supervisor_pid"], signal.SIGKILL)
+    wait_until(
+        lambda: not registry.pid_alive(registry.read_run(run_dir)["supervisor_pid"]),
+        what="supervisor gone",
+    )
+    assert registry.reconcile(run_dir)["status"] == "running"  # the run itself still runs
+    gate.touch()
+    wait_until(lambda: not registry.pid_alive(registry.read_run(run_dir)["pid"]), what="run end")
+    rec = registry.list_runs(runs)[0][1]
+    assert rec["status"] == "lost" and "exit_code" not in rec

@@ -11,7 +11,7 @@ from analyzer.errors import InputError
 EXAMPLES = """examples:
   analyzer compare sample_logs/qwen25_7b_strategies --format markdown
   analyzer compare sample_logs/qwen25_7b_dryrun
-  analyzer compare runs/ --baseline tp2pp4 --sort -tflops_median --device ascend-910b3
+  analyzer compare runs/ --baseline tp2pp4 --sort=-tflops_median --device ascend-910b3
   analyzer compare runs/ --format html -o report.html --force
 
 Medians leave out warm-up steps (default: the first max(1, 10%) of each run; --warmup N).
@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", type=Path, help="write to FILE (atomically)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
     p.add_argument("--baseline", metavar="RUN", help="add *_delta_pct columns relative to RUN")
-    p.add_argument("--sort", metavar="COL", help="rank by a column; -COL for descending")
+    p.add_argument("--sort", metavar="COL", help="rank by a column; --sort=-COL for descending")
     p.add_argument("--warmup", type=int, metavar="N", help="steps left out of medians per run")
     peak = p.add_mutually_exclusive_group()
     peak.add_argument("--device-peak-tflops", type=float, metavar="X", help="device peak for MFU")

@@ -1,0 +1,98 @@
+"""`analyzer compare` end to end on the sample logs: golden files per format (the bytes are the contract).
+
+Regenerate the goldens after an intended change with ``ANALYZER_UPDATE_GOLDEN=1 pytest tests/test_compare_cli.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from analyzer.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+GOLDEN = REPO / "tests" / "golden" / "compare"
+UPDATE = os.environ.get("ANALYZER_UPDATE_GOLDEN") == "1"
+
+CASES = {
+    "strategies.table.txt": ["sample_logs/qwen25_7b_strategies"],
+    "strategies.md": ["sample_logs/qwen25_7b_strategies", "--format", "markdown"],
+    "strategies.csv": ["sample_logs/qwen25_7b_strategies", "--format", "csv"],
+    "strategies.json": ["sample_logs/qwen25_7b_strategies", "--format", "json"],
+    "strategies.html": ["sample_logs/qwen25_7b_strategies", "--format", "html"],
+    "strategies.tex": ["sample_logs/qwen25_7b_strategies", "--format", "latex"],
+    "strategies_baseline.md": [
+        "sample_logs/qwen25_7b_strategies",
+        "--format",
+        "markdown",
+        "--baseline",
+        "tp2pp4",
+        "--sort=-tflops_median",
+        "--device",
+        "ascend-910b3",
+    ],
+    "dryrun.table.txt": ["sample_logs/qwen25_7b_dryrun"],
+    "dryrun.md": ["sample_logs/qwen25_7b_dryrun", "--format", "markdown"],
+    "dryrun.json": ["sample_logs/qwen25_7b_dryrun", "--format", "json"],
+}
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)  # run paths in the output are relative, as a user types them
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_golden(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", *CASES[name]]) == 0
+    out = capsys.readouterr().out
+    path = GOLDEN / name
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(out, encoding="utf-8")
+    assert out == path.read_text(encoding="utf-8")
+
+
+def test_output_file_is_not_overwritten_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "table.md"
+    args = [
+        "compare",
+        "sample_logs/qwen25_7b_strategies",
+        "--format",
+        "markdown",
+        "-o",
+        str(target),
+    ]
+    assert main(args) == 0
+    assert target.read_text(encoding="utf-8") == (GOLDEN / "strategies.md").read_text(
+        encoding="utf-8"
+    )
+    target.write_text("keep me")
+    assert main(args) == 2
+    assert "--force" in capsys.readouterr().err
+    assert target.read_text() == "keep me"
+    assert main([*args, "--force"]) == 0
+    assert target.read_text(encoding="utf-8").startswith("| run |")
+
+
+def test_missing_baseline_names_the_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", "sample_logs/qwen25_7b_dryrun", "--baseline", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "tp2pp2_real" in err and "tp2pp2_recompute_dryrun" in err
+
+
+def test_unknown_device_and_bad_sort(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", "sample_logs/qwen25_7b_dryrun", "--device", "tpu-v9"]) == 2
+    assert "ascend-910b3" in capsys.readouterr().err
+    assert main(["compare", "sample_logs/qwen25_7b_dryrun", "--sort", "speed"]) == 2
+    assert "no such column" in capsys.readouterr().err
+
+
+def test_missing_path(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", "no/such/dir"]) == 2
+    assert "no such file" in capsys.readouterr().err

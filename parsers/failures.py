@@ -177,6 +177,8 @@ class FailureParser(BaseParser):
             rec["timestamp"] = ts
         self._after_exc = exc_line
         self._connector = False
+        if "ChildFailedError" in exc_line:
+            self._summary = {"rank": None, "time": None}
         self._chain = [*(tb["chained_from"] or []), exc_line]
         self._chain_prefix = tb["prefix"]
         return rec
@@ -202,13 +204,16 @@ class FailureParser(BaseParser):
         assert s is not None
         if _SUMMARY_ENTRY.match(text):
             s["rank"] = s["time"] = None
+            s["entries"] = s.get("entries", 0) + 1
             return []
         m = _SUMMARY_FIELD.match(text)
         if m is None:
             stripped = text.strip()
             if stripped.startswith(("---", "===", "<NO_OTHER_FAILURES>", "Root Cause")):
-                if stripped.startswith("==="):
+                if stripped.startswith("===") and s.get("entries"):
                     self._summary = None
+                return []
+            if stripped.endswith(" FAILED") and not s.get("entries"):
                 return []
             if stripped in ("Failures:",):
                 return []

@@ -118,6 +118,8 @@ class MindSporeParser(BaseParser):
         mem = memory_record(text, lineno)
         if mem is not None:
             return mem
+        if "MindSpore memory base address" in text:
+            return []
         if text.startswith("epoch: "):
             return self._loss_monitor(text, lineno)
         if "epoch time: " in text:
@@ -129,7 +131,7 @@ class MindSporeParser(BaseParser):
         return None
 
     # -- prefixed log lines ------------------------------------------------------------
-    def _log_line(self, m: re.Match[str], text: str, lineno: int) -> list[Record]:
+    def _log_line(self, m: re.Match[str], text: str, lineno: int) -> list[Record] | None:
         level, module, pid = m.group(1), m.group(2), int(m.group(3))
         ts = ms_timestamp(m.group(4))
         rest = text[m.end() :]
@@ -143,6 +145,8 @@ class MindSporeParser(BaseParser):
                 if f is not None:
                     rest = rest[f.end() :]
         msg = rest.strip()
+        if msg.startswith("Traceback (most recent call last)"):
+            return None  # the failure parser takes the frames that follow
         extra: dict[str, object] = {"module": module, "pid": pid}
         if source:
             extra["source"] = source

@@ -1,0 +1,82 @@
+"""Golden tests: every real MindSpore-side log (real_logs/mindformers, real_logs/mindspore) parses
+to its committed records, and a few numbers are checked by hand against the log lines.
+
+Regenerate after an intended parser change with
+``UPDATE_GOLDENS=1 pytest tests/parsers/test_real_logs_mindspore.py`` and read the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from analyzer.jsonl import dumps
+from analyzer.load import parse_file
+from tests.conftest import REPO, real_log_files
+
+FAMILIES = ("mindformers", "mindspore")
+GOLDEN_DIR = REPO / "tests" / "golden" / "real_logs"
+FILES = [(family, path) for family in FAMILIES for path in real_log_files(family)]
+
+
+def golden_lines(path: Path) -> list[str]:
+    """The file's records as JSON lines ordered by line number, ``source`` = the file name."""
+    result = parse_file(path, path.stem, None)
+    assert not result.partial_tail, f"{path.name}: unterminated last line"
+    lines = []
+    for rec in result.records:
+        rec["source"] = path.name
+        lines.append((rec["line"], dumps(rec)))
+    return [text for _, text in sorted(lines)]
+
+
+@pytest.mark.skipif(not FILES, reason="../shared/real_logs not found")
+@pytest.mark.parametrize(("family", "path"), FILES, ids=[f"{f}/{p.name}" for f, p in FILES])
+def test_real_log_matches_golden(family: str, path: Path) -> None:
+    golden = GOLDEN_DIR / family / (path.stem + ".jsonl")
+    got = golden_lines(path)
+    if os.environ.get("UPDATE_GOLDENS"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text("".join(line + "\n" for line in got), encoding="utf-8")
+    assert golden.exists(), f"no golden {golden}: run with UPDATE_GOLDENS=1 and check it by eye"
+    want = golden.read_text(encoding="utf-8").splitlines()
+    assert got == want, f"{path.name} differs from {golden.name} (UPDATE_GOLDENS=1 to regenerate)"
+
+
+def _records(real_logs: Path, relpath: str) -> list[dict]:
+    return [json.loads(line) for line in golden_lines(real_logs / relpath)]
+
+
+def test_mindformers_llama13b_numbers_by_hand(real_logs: Path) -> None:
+    recs = _records(real_logs, "mindformers/llm_action_mindformers_llama13b_2node_2023.log")
+    steps = [r for r in recs if r["kind"] == "step"]
+    # Lines 7-12: three sinks of 4 steps; step time from "per step time", not the sink "time".
+    assert [(r["step"], r["loss"], r["step_time_ms"]) for r in steps] == [
+        (804, 0.762, 6860.928),
+        (808, 0.702, 6858.415),
+        (812, 0.739, 6860.857),
+    ]
+    assert steps[0]["lr"] == 1.2624264e-09
+    assert steps[-1]["lr"] == 0.0
+    assert all(r["total_steps"] == 812 and r["loss_scale"] == 65536.0 for r in steps)
+    config = {r["key"]: r["value"] for r in recs if r["kind"] == "config"}
+    assert (config["dp"], config["tp"], config["pp"]) == ("16", "1", "1")
+    assert config["recompute_granularity"] == "full"
+    assert config["micro_batch_num"] == "16"
+    (done,) = [r for r in recs if r["kind"] == "event"]
+    assert (done["type"], done["line"]) == ("training_done", 13)
+
+
+def test_grep_used_peak_per_stage_numbers_by_hand(real_logs: Path) -> None:
+    recs = _records(
+        real_logs, "mindspore/mindformers_pipeline_balance_grep_used_peak_per_stage.log"
+    )
+    assert {r["metric"] for r in recs} == {"peak_used"}
+    by_rank = {r["rank"]: r["mb"] for r in recs}
+    assert by_rank[0] == 77698.0
+    assert by_rank[12288] == 23134.0
+    assert by_rank[15360] == 21822.0
+    assert len(by_rank) == 8

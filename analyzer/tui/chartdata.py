@@ -74,7 +74,7 @@ def memory_metric(memory: pl.DataFrame) -> str | None:
 def series_frame(view: RunView, metric: str, rank: int | None) -> pl.DataFrame:
     """step, value, timestamp, step_time_ms for one rank of one run, one row per step."""
     if metric == "memory":
-        name = memory_metric(view.memory)
+        name = memory_metric(view.memory) or ""
         frame = view.memory.filter((pl.col("metric") == name) & pl.col("step").is_not_null())
         frame = _by_rank(frame, rank).select(
             "step",

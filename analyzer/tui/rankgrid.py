@@ -56,7 +56,7 @@ def _frame(view: RunView, metric: GridMetric) -> pl.DataFrame:
     if metric.key == "step_time":
         f = view.steps.select("rank", "step", pl.col("step_time_ms").alias("v"))
     elif metric.key == "memory":
-        name = memory_metric(view.memory)
+        name = memory_metric(view.memory) or ""
         f = view.memory.filter(pl.col("metric") == name).select(
             "rank", "step", pl.col("mb").alias("v")
         )

@@ -61,10 +61,6 @@ class ChartsScreen(AnalyzerScreen):
         with Grid(id="chart-grid"):
             for m in METRICS:
                 yield MetricChart(m.title, id=f"chart-{m.key}")
-        yield Input(placeholder="step range FROM:TO (e.g. 100:500); Enter applies", id="zoom")
-
-    def on_mount(self) -> None:
-        self.query_one("#zoom", Input).display = False
 
     def charts(self) -> list[MetricChart]:
         return list(self.query(MetricChart))
@@ -142,15 +138,18 @@ class ChartsScreen(AnalyzerScreen):
         self.refresh_data()
 
     def action_zoom(self) -> None:
-        box = self.query_one("#zoom", Input)
-        box.display = True
-        box.focus()
+        """A step-range input, mounted only while it is used (it must not hold focus)."""
+        if not self.query("#zoom"):
+            box = Input(placeholder="step range FROM:TO (e.g. 100:500); Enter applies", id="zoom")
+            self.mount(box, before=self.query_one("#status"))
+        self.query_one("#zoom", Input).focus()
 
     def action_unzoom(self) -> None:
         self._set(zoom=None)
 
     def action_close_zoom(self) -> None:
-        self.query_one("#zoom", Input).display = False
+        for box in self.query("#zoom"):
+            box.remove()
         self.set_focus(None)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -159,6 +158,5 @@ class ChartsScreen(AnalyzerScreen):
         except ValueError as exc:
             self.notify(str(exc), severity="error")
             return
-        event.input.display = False
-        self.set_focus(None)
+        self.action_close_zoom()
         self._set(zoom=zoom)

@@ -122,6 +122,9 @@ class EventsScreen(AnalyzerScreen):
         self.level = (self.level + 1) % len(LEVELS)
         self.refresh_data()
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
     def action_open(self) -> None:
         from analyzer.tui.screens.dialogs import LogViewer
 

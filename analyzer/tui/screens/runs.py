@@ -197,6 +197,9 @@ class RunsScreen(AnalyzerScreen):
         self.query_one(DataTable).focus()
         self.refresh_data()
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_charts()
+
     def action_charts(self) -> None:
         self.app.switch_mode("charts")
 

@@ -1,0 +1,135 @@
+"""Pilot tests: each screen driven by keys, asserting on state and what is shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Input
+
+from analyzer.tui.app import AnalyzerApp
+from analyzer.tui.screens.charts import ChartsScreen, parse_zoom
+from analyzer.tui.screens.compare import CompareScreen
+from analyzer.tui.screens.events import EventsScreen
+from analyzer.tui.screens.help import HelpScreen
+from analyzer.tui.screens.ranks import RanksScreen
+from analyzer.tui.screens.runs import RunsScreen
+from analyzer.tui.widgets.chart import MetricChart
+from analyzer.tui.widgets.heatmap import RankHeatmap
+from tests.tui.conftest import wait_for
+
+SIZE = (120, 36)
+
+
+async def loaded(pilot, app: AnalyzerApp) -> None:  # type: ignore[no-untyped-def]
+    await wait_for(pilot, lambda: bool(app.snapshot.runs))
+    await pilot.pause()
+
+
+async def test_runs_screen_marks_sorts_and_filters(two_runs: Path) -> None:
+    app = AnalyzerApp([str(two_runs)], watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, RunsScreen)
+        table = screen.query_one(DataTable)
+        assert table.row_count == 2 and screen.shown_runs == ["tp2pp4", "tp4pp2"]
+        row = next(r for r in app.snapshot.rows if r.run == "tp2pp4")
+        assert (row.step, row.total, row.strategy) == (40, 40, "-") or row.step == 40
+        await pilot.press("space")
+        assert app.marked == {"tp2pp4"}
+        await pilot.press("s", "s", "s", "s", "s")  # sort by p50 step time
+        await pilot.press("S")
+        assert screen.shown_runs == ["tp4pp2", "tp2pp4"]
+        await pilot.press("slash", *"pp2$", "enter")
+        assert screen.shown_runs == ["tp4pp2"] and screen.filter_text == "pp2$"
+        await pilot.press("slash", "ctrl+a", "ctrl+k", "(", "enter")  # a bad regex is refused
+        assert screen.filter_text == "pp2$"
+        await pilot.press("escape", "escape")
+        assert len(screen.shown_runs) == 2
+
+
+async def test_charts_keys_change_options_and_lines(two_runs: Path) -> None:
+    app = AnalyzerApp([str(two_runs)], watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("2")
+        screen = app.screen
+        assert isinstance(screen, ChartsScreen)
+        loss = screen.query_one("#chart-loss", MetricChart)
+        assert [ln.label for ln in loss.lines] == ["tp2pp4", "tp4pp2"]
+        assert len(loss.lines[0].xs) == 40
+        await pilot.press("s", "s")
+        assert screen.opts.smoothing == 0.8
+        assert sum(ln.faint for ln in loss.lines) == 2  # raw series behind the EMA
+        await pilot.press("l", "x")
+        assert screen.opts.log_y and screen.opts.x_mode == "relative"
+        assert loss.lines[-1].xs[1] > 1.0  # seconds from the step times
+        await pilot.press("z", *"10:20", "enter")
+        assert screen.opts.zoom == (10, 20) and len(loss.lines[-1].xs) == 11
+        await pilot.press("Z", "p")
+        assert screen.per_rank and [ln.label for ln in loss.lines] == ["rank 3"]
+        await pilot.press("f")
+        assert screen.single == 0
+        await wait_for(pilot, lambda: loss.draw_count > 0)
+
+
+def test_parse_zoom() -> None:
+    assert parse_zoom("5:9") == (5, 9) and parse_zoom("") is None
+    assert parse_zoom("7:")[0] == 7
+
+
+async def test_ranks_screen_says_only_last_rank_logs(two_runs: Path) -> None:
+    app = AnalyzerApp([str(two_runs)], watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("3")
+        screen = app.screen
+        assert isinstance(screen, RanksScreen)
+        grid = screen.query_one(RankHeatmap).grid
+        assert grid is not None and grid.note and "Only rank 3" in grid.note
+        assert grid.ranks == [0, 1, 2, 3]
+        await pilot.press("right_square_bracket")
+        assert app.focus_run == "tp4pp2"
+
+
+async def test_compare_baseline_and_export(two_runs: Path, tmp_path: Path) -> None:
+    app = AnalyzerApp([str(two_runs)], watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("4")
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        await wait_for(pilot, lambda: screen.computed > 0)
+        assert screen.table is not None and screen.table.height == 2
+        done = screen.computed
+        await pilot.press("b")
+        await wait_for(pilot, lambda: screen.computed > done)
+        assert screen.baseline == "tp2pp4"
+        await pilot.press("e")
+        target = tmp_path / "out.csv"
+        dialog = app.screen
+        await pilot.press("down", "down")  # markdown → csv
+        dialog.query_one("#path", Input).value = str(target)
+        dialog.query_one("#path", Input).focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: target.exists())
+        assert "tp4pp2" in target.read_text()
+        assert not list(tmp_path.glob(".out.csv.*"))  # atomic: no temp file left
+
+
+async def test_events_lists_alerts_and_help_lists_keys(two_runs: Path) -> None:
+    app = AnalyzerApp([str(two_runs)], watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("5")
+        screen = app.screen
+        assert isinstance(screen, EventsScreen)
+        assert screen.query_one(DataTable).row_count == len(screen.rows)
+        await pilot.press("v", "v")
+        assert screen.level == 2
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, EventsScreen)
+        await pilot.press("1")
+        assert isinstance(app.screen, RunsScreen)

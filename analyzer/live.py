@@ -22,7 +22,7 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -42,16 +42,54 @@ COMMIT_INTERVAL = 2.0
 RETIRE_IDLE = 2.0
 
 
-@dataclass
 class LiveBatch:
-    """What arrived since the last batch: records (normalised as ``parse`` prints them)."""
+    """What arrived since the last batch.
 
-    records: list[Record]
-    runs_changed: set[str]
-    new_runs: list[str]
-    lines: int
-    unrecognised: int
-    notes: list[str] = field(default_factory=list)
+    ``records`` are normalised as ``parse`` prints them (file order within each read). The
+    session builds a batch from ``frames``, the per-read frames it already appended to the
+    store, and turns them into dicts only when ``records`` is first read, so a listener that
+    redraws from the store (and uses ``count``) never pays for a million dicts.
+    """
+
+    def __init__(
+        self,
+        records: list[Record] | None,
+        runs_changed: set[str],
+        new_runs: list[str],
+        lines: int,
+        unrecognised: int,
+        notes: list[str] | None = None,
+        *,
+        frames: list[dict[str, pl.DataFrame]] | None = None,
+    ) -> None:
+        self._records = records
+        self.frames = frames or []
+        self.runs_changed = runs_changed
+        self.new_runs = new_runs
+        self.lines = lines
+        self.unrecognised = unrecognised
+        self.notes = notes or []
+
+    @property
+    def count(self) -> int:
+        """How many records the batch holds (cheap)."""
+        if self._records is not None:
+            return len(self._records)
+        return sum(f.height for frames in self.frames for f in frames.values())
+
+    @property
+    def records(self) -> list[Record]:
+        if self._records is None:
+            out: list[Record] = []
+            for frames in self.frames:
+                part = [r for kind, fr in frames.items() for r in frame_records(kind, fr)]
+                part.sort(key=lambda r: r.get("line", 0))
+                out.extend(part)
+            self._records = out
+        return self._records
+
+    def __repr__(self) -> str:
+        return f"LiveBatch({self.count} records, runs_changed={sorted(self.runs_changed)})"
 
 
 @dataclass
@@ -115,6 +153,8 @@ class LiveSession:
         self._reset_pending()
         self._last_emit = 0.0
         self._initial = True
+        #: Set once the first scan is done: runs discovered, caches restored, reading begun.
+        self.ready = threading.Event()
         #: Problems met so far (unreadable files, unwatchable directories), newest last.
         self.notes: list[str] = []
         self.error: BaseException | None = None
@@ -145,6 +185,10 @@ class LiveSession:
         """The files being followed now (current names)."""
         return sorted(t.follower.path for t in list(self._followers.values()))
 
+    def backlog(self) -> int:
+        """Files with bytes known to be unread (a big file is read in bounded slices)."""
+        return len(self._more)
+
     def is_following(self, path: str | Path) -> bool:
         """True when the inode now at ``path`` is open and being followed."""
         try:
@@ -169,12 +213,15 @@ class LiveSession:
             self.error = exc
         finally:
             self._shutdown()
+            self.ready.set()
 
     def _loop(self) -> None:
         next_rescan = time.monotonic() + self.rescan_interval
         next_commit = time.monotonic() + COMMIT_INTERVAL
         self._step()
         self._initial = False
+        self._maybe_emit(force=True)
+        self.ready.set()
         while not self._stop.is_set():
             self._step()
             now = time.monotonic()
@@ -392,18 +439,14 @@ class LiveSession:
         now = time.monotonic()
         if not force and now - self._last_emit < self.batch_interval:
             return
-        records: list[Record] = []
-        for frames in self._pending_frames:
-            part = [r for kind, fr in frames.items() for r in frame_records(kind, fr)]
-            part.sort(key=lambda r: r.get("line", 0))
-            records.extend(part)
         batch = LiveBatch(
-            records,
+            None,
             set(self._pending_runs),
             list(self._pending_new_runs),
             self._lines,
             self._unrecognised,
             list(self._pending_notes),
+            frames=list(self._pending_frames),
         )
         for name in batch.runs_changed:
             self._refresh_stats(name)

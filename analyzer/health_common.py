@@ -7,6 +7,7 @@ import json
 import math
 import os
 import re
+import socket
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -108,7 +109,8 @@ def run_json(data: RunData) -> dict[str, Any]:
     return {}
 
 
-FINISHED_STATUSES = {"finished", "failed", "stopped", "done", "completed", "succeeded"}
+#: ``run.json`` statuses of a run that is over (``analyzer.launch.registry``: lost = gone).
+FINISHED_STATUSES = {"finished", "failed", "stopped", "lost"}
 
 
 def is_finished(data: RunData) -> bool:
@@ -120,17 +122,20 @@ def is_finished(data: RunData) -> bool:
 
 
 def process_alive(data: RunData) -> bool | None:
-    """Whether the launcher says the run's process is alive (None: unknown)."""
+    """Whether the launcher's run.json says the run's process is alive (None: unknown)."""
     doc = run_json(data)
+    status = str(doc.get("status", "")).lower()
+    if status in FINISHED_STATUSES:
+        return False
+    if status != "running":
+        return None
     pid = doc.get("pid")
-    if isinstance(pid, int) and pid > 0:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
+    if not isinstance(pid, int) or pid <= 0 or doc.get("host") not in (None, socket.gethostname()):
         return True
-    if str(doc.get("status", "")).lower() == "running":
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
         return True
-    return None
+    return True

@@ -59,7 +59,8 @@ DEFAULTS: dict[str, dict[str, Param]] = {
         "warmup": 10,
     },
     "nan": {
-        "skipped_fraction": 0.1,  # share of an interval's iterations skipped that is a finding
+        "skipped_fraction": 0.1,  # share of recent iterations skipped (overflow) that is a finding
+        "skipped_window": 100,  # iterations that share is taken over
     },
     "loss_scale_collapse": {
         "min_scale": 1.0,  # a loss scale below this has collapsed

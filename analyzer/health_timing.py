@@ -7,6 +7,7 @@ only (Megatron), ``slow_rank`` has nothing to compare and says nothing.
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass
 
@@ -122,6 +123,17 @@ class _Last:
     line: int | None
 
 
+_WHOLE_SECONDS = re.compile(r"[0-9]{2}:[0-9]{2}:[0-9]{2}(?![.,][0-9])")
+
+
+def _end_of(timestamp: str | None) -> float | None:
+    """A timestamp's time; one printed to the second counts as that second's end (no early hang)."""
+    t = parse_timestamp(timestamp)
+    if t is not None and _WHOLE_SECONDS.search(timestamp or ""):
+        t += 1.0
+    return t
+
+
 def _last_steps(steps: pl.DataFrame) -> list[_Last]:
     """Each rank's last step, with its time (the line's timestamp, else the file's mtime)."""
     rows = (
@@ -132,7 +144,7 @@ def _last_steps(steps: pl.DataFrame) -> list[_Last]:
     )
     out = []
     for r in rows.iter_rows(named=True):
-        t = parse_timestamp(r["timestamp"]) or file_mtime(r["source"])
+        t = _end_of(r["timestamp"]) or file_mtime(r["source"])
         out.append(_Last(r["rank"], r["step"], t, r["source"], r["line"]))
     return out
 
@@ -163,6 +175,10 @@ def _is_alive(data: RunData, cfg: HealthConfig, now: float, limit: float) -> boo
         return True
     mtimes = [m for m in (file_mtime(str(f.path)) for f in data.run.files) if m is not None]
     return bool(mtimes) and now - max(mtimes) < limit
+
+
+def _secs(seconds: float) -> str:
+    return f"{seconds:.1f}s" if seconds < 10 else f"{seconds:.0f}s"
 
 
 def _who(rank: int | None) -> str:
@@ -219,7 +235,7 @@ def _hang_findings(
                 rank=None,
                 step=first.step,
                 message=(
-                    f"no new step from any rank for {quiet:.0f}s (limit {limit:.0f}s): "
+                    f"no new step from any rank for {_secs(quiet)} (limit {_secs(limit)}): "
                     f"{shown}{more}"
                 ),
                 evidence=evidence(first.source, first.line),
@@ -233,7 +249,7 @@ def _hang_findings(
             rank=x.rank,
             step=x.step,
             message=(
-                f"{_who(x.rank)} silent for {quiet:.0f}s (limit {limit:.0f}s) at step {x.step}"
+                f"{_who(x.rank)} silent for {_secs(quiet)} (limit {_secs(limit)}) at step {x.step}"
                 + (f" while other ranks reached step {top}" if x.step < top else "")
             ),
             evidence=evidence(x.source, x.line),

@@ -137,35 +137,57 @@ def _first_nonfinite(rank, part: pl.DataFrame, data: RunData) -> Finding | None:
     return None
 
 
-def _counted(rank, part: pl.DataFrame, data: RunData, fraction: float) -> list[Finding]:
-    """nan iterations (any) and skipped iterations (above a fraction of their interval)."""
-    out: list[Finding] = []
-    prev_step = None
+def _nan_counts(rank, part: pl.DataFrame, data: RunData) -> list[Finding]:
+    """The first interval with nan iterations counted."""
+    hit = part.filter(pl.col("nan_count") > 0)
+    if not hit.height:
+        return []
+    row = hit.row(0, named=True)
+    msg = f"{row['nan_count']} nan iterations in the interval up to step {row['step']}"
+    if hit.height > 1:
+        msg += f" ({hit.height} intervals with nan iterations in all)"
+    return [_finding("nan", "error", data, rank, row, msg)]
+
+
+def _skips(rank, part: pl.DataFrame, data: RunData, fraction: float, window: int) -> list[Finding]:
+    """Skipped iterations above ``fraction`` of the last ``window`` iterations.
+
+    Skips before the first interval without any are the fp16 loss scaler's warm-up (it starts
+    at 2^32 and halves on each overflow), not a finding: real Megatron logs show 15 of the first
+    100 iterations skipped. An occasional skip later is the scaler probing upwards; many are not.
+    """
+    recent: deque[tuple[int, int]] = deque()
+    warm, prev = True, 0
     for row in part.iter_rows(named=True):
-        nans, skipped = row["nan_count"] or 0, row["skipped"] or 0
-        if nans > 0 and not any("nan iterations" in f.message for f in out):
-            msg = f"{nans} nan iterations in the interval up to step {row['step']}"
-            out.append(_finding("nan", "error", data, rank, row, msg))
-        # The first interval's skips are the fp16 loss scaler's warm-up (halving from 2^32).
-        if prev_step is not None and skipped > 0 and row["step"] > prev_step:
-            interval = row["step"] - prev_step
-            if skipped / interval >= fraction and not any("skipped" in f.message for f in out):
-                msg = f"{skipped} of {interval} iterations skipped up to step {row['step']}"
-                out.append(_finding("nan", "warning", data, rank, row, msg))
-        prev_step = row["step"]
-    return out
+        interval, skipped = row["step"] - prev, row["skipped"] or 0
+        prev = row["step"]
+        if warm:
+            warm = skipped > 0 and row["step"] <= window
+            continue
+        recent.append((max(interval, 1), skipped))
+        while len(recent) > 1 and sum(i for i, _ in recent) - recent[0][0] >= window:
+            recent.popleft()
+        its, skips = sum(i for i, _ in recent), sum(k for _, k in recent)
+        if its >= min(window, row["step"]) and skips / its >= fraction:
+            msg = (
+                f"{skips} of the last {its} iterations skipped (overflow) up to step {row['step']}"
+            )
+            return [_finding("nan", "warning", data, rank, row, msg)]
+    return []
 
 
 def nan(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
     """Non-finite loss or grad norm; nan iterations counted; many skipped iterations."""
     fraction = float(cfg.params["nan"]["skipped_fraction"])
+    window = int(cfg.params["nan"]["skipped_window"])
     found: list[Finding] = []
     cols = ("loss", "grad_norm", "nan_count", "skipped")
     for rank, part in rank_series(data.steps, *cols):
         first = _first_nonfinite(rank, part, data)
         if first:
             found.append(first)
-        found.extend(_counted(rank, part, data, fraction))
+        found.extend(_nan_counts(rank, part, data))
+        found.extend(_skips(rank, part, data, fraction, window))
     events = data.events.filter(pl.col("type") == "nan")
     for (rank,), part in events.group_by(["rank"], maintain_order=True):
         row = part.row(0, named=True)

@@ -42,13 +42,17 @@ def stamp(ts: datetime) -> str:
     return ts.strftime("%Y-%m-%d %H:%M:%S,") + f"{ts.microsecond // 1000:03d}"
 
 
-def step_line(ts: datetime, step: int, total: int, loss: float, ms: float, scale: float) -> str:
-    """One MindFormers step line (the 2023 format of ``real_logs/mindformers``)."""
+def step_lines(ts: datetime, step: int, total: int, loss: float, ms: float, scale: float) -> str:
+    """One step as MindFormers prints it (the 2023 format of ``real_logs/mindformers``, sink
+    size 1): the Epoch line and the ``Per sink_size step time`` line that completes it."""
     loss_text = "nan" if math.isnan(loss) else f"{loss:.3f}"
+    head = f"{stamp(ts)} - mindformers - INFO - "
     return (
-        f"{stamp(ts)} - mindformers - INFO - Epoch:[  1/  1], step:[{step:5d}/{total:5d}], "
+        f"{head}Epoch:[  1/  1], step:[{step:5d}/{total:5d}], "
         f"loss:[{loss_text}/{loss_text}], time:{ms:.3f} ms, lr:[1.0e-05], "
-        f"overflow cond: False, loss_scale: {scale:.1f}"
+        f"overflow cond: False, loss_scale: {scale:.1f}\n"
+        f"{head}Per sink_size step time: {ms + 0.5:.3f} ms, per step time: {ms:.3f} ms, "
+        f"avg loss: {loss_text}"
     )
 
 
@@ -124,7 +128,7 @@ def rank_lines(plan: Plan, rank: int, rng: random.Random) -> tuple[list[str], da
         ms = STEP_MS * (1 + rng.uniform(-0.03, 0.03)) * plan.slow(rank, step)
         ts = START + timedelta(milliseconds=step * STEP_MS + rng.uniform(0, 50))
         base = 2.2 + 8.0 * math.exp(-step / 40) + rng.uniform(-0.03, 0.03)
-        lines.append(step_line(ts, step, STEPS, plan.loss(rank, step, base), ms, 65536.0))
+        lines.append(step_lines(ts, step, STEPS, plan.loss(rank, step, base), ms, 65536.0))
         if plan.memory is not None and step % 10 == 0:
             extra = plan.memory(rank, step)
             alloc = 21000.0 + rng.uniform(-20, 20) + extra

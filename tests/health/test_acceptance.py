@@ -46,7 +46,7 @@ def test_slow_rank_says_how_much_slower(runs):
 def test_hang_names_last_step_and_line(runs):
     (f,) = check([runs["hang"]])
     assert "step 80" in f.message and "step 200" in f.message
-    assert f.evidence.endswith("worker_6.log:81")  # the header line, then steps 1..80
+    assert f.evidence.endswith("worker_6.log:160")  # the header, then 2 lines per step 1..80
 
 
 def test_oom_is_named_root_cause(runs):

@@ -38,7 +38,7 @@ def test_text_format(root, capsys):
     lines = out.splitlines()
     assert code == 1 and len(lines) == 8
     assert lines[0].startswith("error crash oom rank5 step90: rank 5: out of memory")
-    assert lines[0].endswith("worker_5.log:92)")
+    assert lines[0].endswith("worker_5.log:182)")
 
 
 def test_json_format(root, capsys):
@@ -52,7 +52,7 @@ def test_github_format(root, capsys):
     _, out, _ = run_check(capsys, root / "oom", "--format", "github")
     first = out.splitlines()[0]
     assert first.startswith("::error file=")
-    assert ",line=92,title=crash (oom)::[rank 5, step 90] rank 5: out of memory" in first
+    assert ",line=182,title=crash (oom)::[rank 5, step 90] rank 5: out of memory" in first
 
 
 def test_silence_and_rule_param(root, capsys, tmp_path):

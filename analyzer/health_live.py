@@ -1,0 +1,94 @@
+"""Health findings while runs are being written: new findings only, as ``alert`` records.
+
+:class:`AlertTracker` re-checks a live store at most every ``interval`` seconds (``hang`` needs
+time to pass, not new lines) and reports each finding once, keyed by (rule, run, rank, step).
+:class:`AlertFeed` glues it to ``analyzer watch --alerts``: alert records go through the same
+printer as parsed records, one writer at a time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from analyzer.health import check
+from analyzer.health_common import Finding
+from analyzer.health_config import HealthConfig
+from analyzer.store import RunData
+
+ALERT_KIND = "alert"
+
+
+def alert_record(f: Finding) -> dict[str, Any]:
+    """A finding as a record of kind ``alert`` (``source``/``line`` from its evidence)."""
+    source, line = f.evidence, None
+    if f.evidence:
+        path, sep, num = f.evidence.rpartition(":")
+        if sep and num.isdigit():
+            source, line = path, int(num)
+    return {
+        "kind": ALERT_KIND,
+        "run": f.run,
+        "rank": f.rank,
+        "source": source,
+        "line": line,
+        "rule": f.rule,
+        "severity": f.severity,
+        "step": f.step,
+        "message": f.message,
+        "evidence": f.evidence,
+    }
+
+
+class AlertTracker:
+    """Findings of a growing store, each reported once."""
+
+    def __init__(self, config: HealthConfig | None = None, *, interval: float = 1.0) -> None:
+        self.config = config or HealthConfig()
+        self.interval = interval
+        self._seen: set[tuple] = set()
+        self._last = float("-inf")
+
+    def due(self) -> bool:
+        return time.monotonic() - self._last >= self.interval
+
+    def new_findings(self, datas: list[RunData], now: float | None = None) -> list[Finding]:
+        """Check now; return the findings not reported before."""
+        self._last = time.monotonic()
+        fresh = []
+        for f in check(datas, config=self.config, now=now):
+            key = (f.rule, f.run, f.rank, f.step)
+            if key not in self._seen:
+                self._seen.add(key)
+                fresh.append(f)
+        return fresh
+
+
+class AlertFeed:
+    """``watch --alerts``: wraps the record printer and adds alert records to its stream."""
+
+    def __init__(self, session: Any, printer: Callable[[Any], None], tracker=None) -> None:
+        self.session, self.printer = session, printer
+        self.tracker = tracker or AlertTracker()
+        self._emit = threading.Lock()
+
+    def on_batch(self, batch: Any) -> None:
+        """The session's callback: print parsed records (serialised with alerts)."""
+        with self._emit:
+            self.printer(batch)
+
+    def tick(self, *, force: bool = False) -> None:
+        """From the main loop: check when due, print new findings as alert records."""
+        if not (force or self.tracker.due()):
+            return
+        with self.session.lock:
+            datas = list(self.session.runs.values())
+            fresh = self.tracker.new_findings(datas)
+        if fresh:
+            from analyzer.live import LiveBatch
+
+            batch = LiveBatch([alert_record(f) for f in fresh], {f.run for f in fresh}, [], 0, 0)
+            with self._emit:
+                self.printer(batch)

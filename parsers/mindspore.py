@@ -175,7 +175,7 @@ class MindSporeParser(BaseParser):
             return mem
         if "Cluster is successfully initialized" in msg:
             return [event("cluster_ready", "info", msg, lineno, timestamp=ts, extra=extra)]
-        if "registered successfully" in msg or "is registered successfully" in msg:
+        if "registered successfully" in msg:
             return self._registered(msg, lineno, ts, extra)
         if "has unregistered" in msg:
             n = _NODE_UNREGISTERED.search(msg)

@@ -64,11 +64,15 @@ def _per_rank(rows: list[dict]) -> list[tuple[dict, dict]]:
 
 def _what(row: dict) -> str:
     text = LABELS[row["type"]]
-    message = (row["message"] or "").strip()
     if row["type"] == "worker_exit":
         code = extra_dict(row["extra"]).get("exit_code")
         text += f" (exit code {code})" if code is not None else ""
-    return f"{text}: {message[:160]}" if message else text
+    return text
+
+
+def _quote(row: dict, limit: int = 200) -> str:
+    message = " ".join((row["message"] or "").split())
+    return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
 def _who(rank: int | None) -> str:
@@ -94,10 +98,12 @@ def crash(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
     for first, label in failing:
         msg = f"{_who(label['rank'])}: {_what(label)}"
         if len(failing) > 1 and (first, label) == root:
-            msg += f"; first failure of {len(failing)} failing ranks: likely root cause"
+            msg += f", the first of {len(failing)} failing ranks: likely root cause"
         elif len(failing) > 1 and root is not None:
             cause = root[1]
-            msg += f"; after {_who(cause['rank'])}'s {LABELS[cause['type']]}: likely a consequence"
+            msg += f" after {_who(cause['rank'])}'s {LABELS[cause['type']]}: likely a consequence"
+        if _quote(label):
+            msg += f": {_quote(label)}"
         found.append(
             Finding(
                 rule="crash",

@@ -31,11 +31,17 @@ def rank_series(steps: pl.DataFrame, *columns: str) -> Iterator[tuple[int | None
         yield rank, part.select("step", "source", "line", *columns)
 
 
-def _ranks_text(ranks: list[int | None]) -> str:
-    known = sorted(r for r in ranks if r is not None)
-    if len(known) > 6:
-        return f"{len(known)} ranks ({known[0]}..{known[-1]})"
-    return "ranks " + ", ".join(map(str, known))
+def ranks_text(ranks: list[int | None]) -> str:
+    """``ranks 0-3, 5-7``: sorted known ranks with consecutive runs collapsed."""
+    known = sorted({r for r in ranks if r is not None})
+    spans: list[list[int]] = []
+    for r in known:
+        if spans and r == spans[-1][1] + 1:
+            spans[-1][1] = r
+        else:
+            spans.append([r, r])
+    text = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+    return ("rank " if len(known) == 1 else f"{len(known)} ranks: ") + text
 
 
 def merge_ranks(findings: list[Finding]) -> list[Finding]:
@@ -49,7 +55,7 @@ def merge_ranks(findings: list[Finding]) -> list[Finding]:
         if len(group) > 1:
             ranks = [f.rank for f in group]
             first = Finding(
-                **{**first.to_dict(), "message": f"{first.message} (on {_ranks_text(ranks)})"}
+                **{**first.to_dict(), "message": f"{first.message} (on {ranks_text(ranks)})"}
             )
         out.append(first)
     return sorted(out, key=lambda f: (f.step is None, f.step or 0, f.rank or 0))

@@ -25,6 +25,7 @@ from analyzer.profile_breakdown import (
 )
 from analyzer.profile_load import ProfileInputs, load_profile
 from analyzer.profile_ops import (
+    DEVICE_PROCESSES,
     bandwidth_by_link,
     kernels_from_trace,
     memory_peaks,
@@ -99,6 +100,11 @@ def _breakdown(inputs: ProfileInputs, summary: ProfileSummary) -> None:
     if not overlap.is_empty():
         frames.append(steps_from_trace(overlap))
     ranks = rank_rows(frames)
+    if ranks.is_empty() and inputs.trace_totals:
+        summary.notes.append(
+            "no per-step breakdown: no step_trace_time.csv and no Overlap Analysis in "
+            "trace_view.json (MindSpore's CPU profiler writes host CPU ops only)"
+        )
     ranks = with_stages(ranks, stage_map(frames, inputs.stage_groups, ranks))
     summary.ranks = ranks
     summary.stages = stage_table(ranks)
@@ -120,10 +126,12 @@ def _operators(inputs: ProfileInputs, summary: ProfileSummary) -> None:
         else:
             comm = {}
             totals = _concat(inputs.trace_totals)
-            if not totals.is_empty() and (totals["process"] == "Ascend Hardware").any():
+            procs = set() if totals.is_empty() else set(totals["process"].to_list())
+            device = next((p for p in DEVICE_PROCESSES if p in procs), None)
+            if device is not None:
                 hw = kernels_from_trace(totals)
                 summary.top_operators, summary.top_types, comm = top_from_trace(hw)
-                comm["source"] = "trace_view.json (Ascend Hardware)"
+                comm["source"] = f"trace_view.json ({device})"
     except pl.exceptions.PolarsError as exc:
         summary.notes.append(f"kernel data skipped ({str(exc).splitlines()[0][:200]})")
         comm = {}

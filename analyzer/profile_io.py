@@ -31,10 +31,10 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("cluster_communication", r"cluster_communication.*\.json$"),
         ("step_trace", r"step_trace_time.*\.csv$"),
         ("kernels", r"kernel_details.*\.csv$"),
-        ("op_statistic", r"op_statistic.*\.csv$"),
+        ("op_statistic", r"(op_statistic|cpu_op_type_info).*\.csv$"),
         ("matrix", r"communication_matrix.*\.json$"),
         ("communication", r"communication.*\.json$"),
-        ("memory_record", r"memory_record.*\.csv$"),
+        ("memory_record", r"memory_record.*\.(csv|txt)$"),
         ("operator_memory", r"operator_memory.*\.csv$"),
         ("trace", r"(trace_view|msprof_\d*).*\.json$"),
         ("info", r"profiler_info.*\.json$"),
@@ -42,7 +42,7 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 _RANK_IN_DIR = re.compile(r"(?i)(?:^|[_-])rank[_-]?(\d+)(?:$|[_-])")
-_SKIP = {".git", ".venv", "__pycache__", "node_modules", "FRAMEWORK"}
+_SKIP = {".git", ".venv", "__pycache__", "node_modules"}
 _MAX_DEPTH = 8
 CHUNK = 32 << 20
 
@@ -81,13 +81,13 @@ def _sniff_json(path: Path) -> str | None:
     return None
 
 
-def _owner_dir(path: Path) -> Path:
+def owner_dir(path: Path) -> Path:
     """The profiler directory a file belongs to (``*_ascend_pt``, else its parent)."""
     for parent in path.parents:
         if parent.name.endswith(("_ascend_pt", "_ascend_ms")):
             return parent
     parent = path.parent
-    return parent.parent if parent.name == "ASCEND_PROFILER_OUTPUT" else parent
+    return parent.parent if parent.name in ("ASCEND_PROFILER_OUTPUT", "FRAMEWORK") else parent
 
 
 def _read_json(path: Path) -> Any:
@@ -157,7 +157,7 @@ def find_files(paths: list[str | Path]) -> Found:
             if kind is None:
                 found.notes.append(f"{path}: not a profiler file this tool reads; skipped")
                 continue
-            found.files.append(ProfileFile(kind, path, _rank_of_dir(_owner_dir(path), ranks)))
+            found.files.append(ProfileFile(kind, path, _rank_of_dir(owner_dir(path), ranks)))
             continue
         if not os.access(path, os.R_OK | os.X_OK):
             raise InputError(f"{raw}: permission denied")
@@ -165,7 +165,7 @@ def find_files(paths: list[str | Path]) -> Found:
             for file in _walk(root):
                 kind = kind_of(file.name)
                 if kind is not None:
-                    rank = _rank_of_dir(_owner_dir(file), ranks)
+                    rank = _rank_of_dir(owner_dir(file), ranks)
                     found.files.append(ProfileFile(kind, file, rank))
     seen: set[Path] = set()
     unique = []

@@ -11,6 +11,7 @@ from analyzer.profile_io import (
     ProfileFile,
     find_files,
     iter_chunks,
+    owner_dir,
     read_json,
     read_text_csv,
     scan_text_csv,
@@ -96,15 +97,15 @@ def _number_unknown_ranks(files: list[ProfileFile], notes: list[str]) -> list[Pr
     out = []
     for f in files:
         if f.rank is None and f.kind not in cluster:
-            if f.path.parent not in dirs:
+            if owner_dir(f.path) not in dirs:
                 n = 0
                 while n in known or n in dirs.values():
                     n += 1
-                dirs[f.path.parent] = n
+                dirs[owner_dir(f.path)] = n
                 notes.append(
-                    f"{f.path.parent}: rank unknown (no profiler_info_N.json); numbered {n}"
+                    f"{owner_dir(f.path)}: rank unknown (no profiler_info_N.json); numbered {n}"
                 )
-            f = ProfileFile(f.kind, f.path, dirs[f.path.parent])
+            f = ProfileFile(f.kind, f.path, dirs[owner_dir(f.path)])
         out.append(f)
     return out
 

@@ -71,9 +71,17 @@ def top_from_kernels(
     return by_name, by_type, summary
 
 
+DEVICE_PROCESSES = ("Ascend Hardware", "CPU OP")
+
+
 def kernels_from_trace(totals: pl.DataFrame) -> pl.LazyFrame:
-    """trace_view per-name totals of the ``Ascend Hardware`` process → kernel-like rows."""
-    hw = totals.filter(pl.col("process") == "Ascend Hardware")
+    """trace_view per-name totals of the device process → kernel-like rows.
+
+    ``Ascend Hardware`` on an NPU; ``CPU OP`` is what MindSpore's profiler writes on the CPU.
+    """
+    procs = set(totals["process"].to_list())
+    device = next((p for p in DEVICE_PROCESSES if p in procs), DEVICE_PROCESSES[0])
+    hw = totals.filter(pl.col("process") == device)
     return hw.lazy().select(
         pl.col("rank").cast(pl.Int64),
         pl.col("name"),

@@ -200,7 +200,10 @@ def _memory(summary: ProfileSummary) -> list[str]:
         for r in summary.memory.iter_rows(named=True)
     ]
     head = ["rank", "component", "peak allocated MB", "peak reserved MB", "samples", "span ms"]
-    return ["Memory (memory_record.csv)", *grid(head, rows, {0, 2, 3, 4, 5})]
+    return [
+        "Memory (memory_record: peak per rank and component)",
+        *grid(head, rows, {0, 2, 3, 4, 5}),
+    ]
 
 
 def render_table(summary: ProfileSummary, limit: int = 15) -> str:

@@ -7,7 +7,9 @@ with a TAB inside. Old msprof op_summary-style files have only ``Name, Type, Acc
 Start Time(us), Duration(us), Wait Time(us), Block Dim``. Communication kernels carry
 Accelerator Core ``HCCL`` and types ``hcom_*``.
 op_statistic.csv: ``OP Type, Core Type, Count, Total Time(us), Min Time(us), Avg Time(us),
-Max Time(us), Ratio(%)``.
+Max Time(us), Ratio(%)``; MindSpore's CPU profiler writes the same as
+``FRAMEWORK/cpu_op_type_info_N.csv``: ``op_type, type_occurrences, execution_frequency(per-step),
+total_compute_time, avg_time(ms), percent`` (times in ms).
 """
 
 from __future__ import annotations
@@ -80,16 +82,21 @@ def kernel_frame(raw: pl.LazyFrame | pl.DataFrame, rank: int | None = None) -> p
 def op_statistic_frame(raw: pl.DataFrame, rank: int | None = None) -> pl.DataFrame:
     """op_statistic rows → ``rank, type, core, count, total_us, mean_us, max_us``."""
     cols = raw.columns
-    type_col = pick_column(cols, "OP Type", "Op Type", "Type")
-    total = pick_column(cols, "Total Time(us)", "Total Time")
+    type_col = pick_column(cols, "OP Type", "Op Type", "Type", "op_type")
+    total, scale = pick_column(cols, "Total Time(us)", "Total Time"), 1.0
+    if not total:  # MindSpore's cpu_op_type_info: milliseconds
+        total, scale = pick_column(cols, "total_compute_time", "total_time(ms)"), 1000.0
     if not type_col or not total:
         raise ValueError("no OP Type / Total Time(us) columns in the header")
     return raw.select(
         pl.lit(rank, pl.Int64).alias("rank"),
         text(type_col).alias("type"),
         _opt_text(cols, "Core Type").alias("core"),
-        _opt_num(cols, "Count").cast(pl.Int64).alias("count"),
-        numeric(total).alias("total_us"),
-        _opt_num(cols, "Avg Time(us)").alias("mean_us"),
+        _opt_num(cols, "Count", "type_occurrences").cast(pl.Int64).alias("count"),
+        (numeric(total) * scale).alias("total_us"),
+        (
+            _opt_num(cols, "Avg Time(us)", "avg_time(ms)")
+            * (scale if not pick_column(cols, "Avg Time(us)") else 1.0)
+        ).alias("mean_us"),
         _opt_num(cols, "Max Time(us)").alias("max_us"),
     )

@@ -3,7 +3,9 @@
 memory_record.csv (torch_npu): ``Component, Timestamp(us), Total Allocated(MB),
 Total Reserved(MB), Total Active(MB), Stream Ptr, Device Type``; components such as PTA, GE,
 PTA+GE, APP. The CANN-level memory_record_*.csv writes ``Total Allocated(KB)`` /
-``Total Reserved(KB)`` and ``Device``: units are read from the header and converted to MB.
+``Total Reserved(KB)`` and ``Device``; MindSpore's CPU profiler writes
+``FRAMEWORK/cpu_ms_memory_record_N.txt`` as ``Timestamp(ns), Total Allocated(Byte),
+Total Reserved(Byte), Total Active(Byte)``. Units are read from the header and converted.
 operator_memory.csv: ``Name, Size(KB), Allocation Time(us), Release Time(us), Duration(us),
 ...``.
 """
@@ -27,7 +29,14 @@ MEMORY_SCHEMA = {
 
 def _mb(cols: list[str], label: str) -> pl.Expr:
     """``Total <label>(MB)`` as is, ``(KB)`` / ``(GB)`` converted to MB; null when absent."""
-    for unit, factor in (("MB", 1.0), ("KB", 1 / 1024), ("GB", 1024.0)):
+    units = (
+        ("MB", 1.0),
+        ("KB", 1 / 1024),
+        ("GB", 1024.0),
+        ("Byte", 1 / 1048576),
+        ("B", 1 / 1048576),
+    )
+    for unit, factor in units:
         col = pick_column(cols, f"Total {label}({unit})")
         if col:
             return numeric(col) * factor
@@ -38,6 +47,9 @@ def memory_record_frame(raw: pl.DataFrame, rank: int | None = None) -> pl.DataFr
     """memory_record rows → ``rank, component, timestamp_us, allocated/reserved/active_mb``."""
     cols = raw.columns
     ts = pick_column(cols, "Timestamp(us)", "Timestamp")
+    scale = 1.0
+    if not ts:
+        ts, scale = pick_column(cols, "Timestamp(ns)"), 1e-3
     if not ts:
         raise ValueError("no Timestamp(us) column in the header")
     comp = pick_column(cols, "Component")
@@ -45,7 +57,7 @@ def memory_record_frame(raw: pl.DataFrame, rank: int | None = None) -> pl.DataFr
     out = raw.select(
         pl.lit(rank, pl.Int64).alias("rank"),
         (text(comp) if comp else pl.lit("all")).alias("component"),
-        numeric(ts).alias("timestamp_us"),
+        (numeric(ts) * scale).alias("timestamp_us"),
         _mb(cols, "Allocated").alias("allocated_mb"),
         _mb(cols, "Reserved").alias("reserved_mb"),
         _mb(cols, "Active").alias("active_mb"),

@@ -43,12 +43,26 @@ def _frame_from_dicts(events: list) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={**dict.fromkeys(FIELDS, pl.String), "args_name": pl.String})
 
 
+def _ndjson(nd: bytes) -> pl.DataFrame:
+    df = pl.read_ndjson(io.BytesIO(nd), schema=_SCHEMA)
+    return df.with_columns(pl.col("args").struct.field("name").alias("args_name")).drop("args")
+
+
 def _parse_piece(piece: bytes) -> pl.DataFrame:
-    """Events ``{..}, {..}, ...`` (no brackets) → a frame; exact json fallback on failure."""
+    """Events ``{..}, {..}, ...`` (no brackets) → a frame.
+
+    Fast path: a single-line file (as torch_npu writes) with ``}, {`` or ``},{`` between
+    events, split by plain byte replacement; then the general regex split (newlines are never
+    inside JSON strings, so they can become spaces); then the exact decoder.
+    """
+    if b"\n" not in piece and b"\r" not in piece:
+        try:
+            return _ndjson(piece.replace(b"}, {", b"}\n{").replace(b"},{", b"}\n{"))
+        except (pl.exceptions.PolarsError, ValueError):
+            pass
     nd = _BOUNDARY.sub(b"}\n{", piece.replace(b"\n", b" ").replace(b"\r", b" "))
     try:
-        df = pl.read_ndjson(io.BytesIO(nd), schema=_SCHEMA)
-        return df.with_columns(pl.col("args").struct.field("name").alias("args_name")).drop("args")
+        return _ndjson(nd)
     except (pl.exceptions.PolarsError, ValueError):
         return _frame_from_dicts(json.loads(b"[" + piece + b"]"))
 

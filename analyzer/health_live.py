@@ -79,9 +79,15 @@ class AlertFeed:
         with self._emit:
             self.printer(batch)
 
+    def _caught_up(self) -> bool:
+        """The files already there are read (no alert from half a backlog, e.g. a root cause)."""
+        ready = getattr(self.session, "ready", None)
+        backlog = getattr(self.session, "backlog", None)
+        return (ready is None or ready.is_set()) and (backlog is None or backlog() == 0)
+
     def tick(self, *, force: bool = False) -> None:
         """From the main loop: check when due, print new findings as alert records."""
-        if not (force or self.tracker.due()):
+        if not (force or (self.tracker.due() and self._caught_up())):
             return
         with self.session.lock:
             datas = list(self.session.runs.values())

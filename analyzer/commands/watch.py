@@ -17,6 +17,7 @@ EXAMPLES = """examples:
   analyzer watch runs/ --from-end              # only what is written from now on
   analyzer watch run_dir/ --idle-exit 30 > records.jsonl
   analyzer watch /nfs/job42/ --poll 2          # poll every 2 s (automatic on NFS/Lustre/...)
+  analyzer watch runs/ --alerts                # plus health findings as records of kind "alert"
 
 New rank files and run directories appearing under PATH are picked up (msrun_log/ created after
 launch, ranks starting late). A PATH that does not exist yet is waited for if its parent
@@ -42,6 +43,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--poll", type=float, metavar="SECONDS", help="poll instead of inotify")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the parse cache")
     p.add_argument("-q", "--quiet", action="store_true", help="no notes on stderr")
+    p.add_argument(
+        "--alerts",
+        action="store_true",
+        help='also print health findings (see `analyzer check`) as records of kind "alert"',
+    )
     p.set_defaults(func=run)
 
 
@@ -92,15 +98,25 @@ def run(args: argparse.Namespace) -> int:
         batch_interval=0.0,
     )
     printer = _Printer(sys.stdout, args.quiet)
+    # --alerts: new health findings join the stream as "alert" records (analyzer.health_live).
+    feed = None
+    if args.alerts:
+        from analyzer.health_live import AlertFeed
+
+        feed = AlertFeed(session, printer)
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        session.start(printer)
+        session.start(feed.on_batch if feed else printer)
         while not stop.is_set() and session.running and not printer.broken.is_set():
             if args.idle_exit and time.monotonic() - session.last_activity >= args.idle_exit:
                 break
+            if feed:
+                feed.tick()
             stop.wait(0.2)
     finally:
         session.stop(finish=True)
+        if feed:
+            feed.tick(force=True)
         for s, handler in old.items():
             signal.signal(s, handler)
     if session.error is not None:

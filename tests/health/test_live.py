@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime
@@ -10,7 +13,7 @@ from pathlib import Path
 
 from analyzer.health import HealthConfig, check
 from analyzer.live import LiveSession
-from tests.health.make_runs import step_lines
+from tests.health.make_runs import make_run, step_lines
 from tests.tail_helpers import wait_until
 
 RANKS = 4
@@ -71,3 +74,18 @@ def test_live_hang_seen_within_configured_time(tmp_path):
     assert [(f.run, f.rank, f.step) for f in found] == [("live_run", SILENT_RANK, SILENT_AFTER)]
     assert found[0].evidence.endswith("worker_3.log:39")  # 2 lines a step: step 20
     assert seen_after >= 1.4  # not before the 1.5 s limit
+
+
+def test_watch_alerts_adds_alert_records(tmp_path):
+    """`analyzer watch --alerts`: parsed records, then each finding once as a kind "alert" record."""
+    make_run(tmp_path, "oom")
+    cmd = [sys.executable, "-m", "analyzer", "watch", str(tmp_path / "oom")]
+    cmd += ["--alerts", "--idle-exit", "1", "--no-cache"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=True)
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    alerts = [r for r in records if r["kind"] == "alert"]
+    assert any(r["kind"] == "step" for r in records)
+    assert len(alerts) == 8 and alerts[0]["rank"] == 5 and alerts[0]["rule"] == "crash"
+    assert "likely root cause" in alerts[0]["message"]
+    assert alerts[0]["source"].endswith("worker_5.log") and alerts[0]["line"] == 182
+    assert len({(a["rule"], a["rank"]) for a in alerts}) == len(alerts)  # each reported once

@@ -309,3 +309,17 @@ def test_real_megatron_logs_compare_sensibly(real_logs: Path) -> None:
     assert rows["llm_action_megatron_gpt2_pp4_run"]["peak_memory_mb"] == 7766.0
     assert 300 < rows["llm_action_megatron_gpt2_pp4_run"]["step_time_ms_median"] < 450
     assert rows["llm_action_megatron_gpt2_single_gpu_full_startup"]["steps"] == 0
+
+
+def test_steps_come_from_the_reporting_rank(tmp_path: Path) -> None:
+    data = make_run(tmp_path, "multi", ranks=2)
+    data.append_records(
+        [{"kind": "step", "run": "multi", "rank": 0, "step": 1, "step_time_ms": 999.0}]
+    )
+    more = [
+        {"kind": "step", "run": "multi", "rank": 1, "step": s, "step_time_ms": 100.0}
+        for s in (1, 2, 3, 2)
+    ]
+    data.append_records(more)  # step 2 logged twice (a resumed run): the last line wins
+    row = compare_table([data], warmup=0).table.row(0, named=True)
+    assert row["steps"] == 3 and row["step_time_ms_median"] == 100.0

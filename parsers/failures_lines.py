@@ -92,8 +92,26 @@ def is_oom(text: str) -> bool:
     return any(m in text for m in OOM_MARKERS) or text.lstrip().startswith("MemoryError")
 
 
+#: Cheap gate: the literals of every single-line shape, then the CANN code pattern.
+_GATE_LITERALS = (
+    "Watchdog caught",
+    "exitcode",
+    "HCCL",
+    "emory",
+    "OUT_OF_MEMORY",
+    "Segmentation fault",
+    "SIGSEGV",
+    "SIGABRT",
+    "Fatal Python error",
+    "Bus error",
+)
+_CODE_GATE = re.compile(r"E[0-9A-Z][0-9]{4}")
+
+
 def failure_event(text: str, lineno: int) -> Record | None:
     """The failure event one line states on its own, or None."""
+    if not any(lit in text for lit in _GATE_LITERALS) and _CODE_GATE.search(text) is None:
+        return None
     if _WATCHDOG in text:
         return _watchdog(text, lineno)
     if "exitcode" in text:

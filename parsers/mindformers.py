@@ -67,6 +67,8 @@ class MindFormersParser(BaseParser):
         return self._held is not None
 
     def feed(self, text: str, lineno: int) -> list[Record] | None:
+        if self._held is None and not any(t in text for t in self.TRIGGERS):
+            return None
         parts = split_prefix(text)
         if parts is None:
             level, ts, named, msg = None, None, False, text

@@ -81,6 +81,22 @@ _ROUTINE = (
     "Distributed job is spawned",
     "Event value fd:",
 )
+#: Literals one of which every marker an INFO/DEBUG line can carry contains.
+_INFO_MARKERS = (
+    "successfully initialized",
+    "registered successfully",
+    "has unregistered",
+    "exit with exception",
+    "timed out",
+    "Time out nodes",
+    "memory",
+    "ryrun",
+    "ry run",
+    "sim_level",
+    "imulation_level",
+    "IMULATION_LEVEL",
+    "Traceback",
+)
 _MSRUN_ECHO = ("Start worker process with rank id:", "Start scheduler process, log file:")
 
 
@@ -90,7 +106,7 @@ class MindSporeParser(BaseParser):
     name: ClassVar[str] = "mindspore"
     TRIGGERS: ClassVar[tuple[str, ...]] = (
         *_LEVELS,
-        "memory size:",
+        "memory size",
         "peak memory usage",
         "memory base address",
         "epoch: ",
@@ -132,7 +148,10 @@ class MindSporeParser(BaseParser):
 
     # -- prefixed log lines ------------------------------------------------------------
     def _log_line(self, m: re.Match[str], text: str, lineno: int) -> list[Record] | None:
-        level, module, pid = m.group(1), m.group(2), int(m.group(3))
+        level = m.group(1)
+        if level not in _SEVERITY and not any(k in text for k in _INFO_MARKERS):
+            return []  # INFO/DEBUG without a marker: the common case under GLOG_v=1, kept cheap
+        module, pid = m.group(2), int(m.group(3))
         ts = ms_timestamp(m.group(4))
         rest = text[m.end() :]
         source = None

@@ -22,6 +22,7 @@ from analyzer.store import RunData
 from analyzer.strategy import DETAIL_FLAGS, bubble_fraction, cfg_flag, cfg_int, has_layout, vpp_of
 from analyzer.strategy import strategy_label as strategy_label
 from analyzer.summary_stats import memory_summary, per_step, step_summary
+from parsers.schema import CONFIG_KEYS
 
 #: The comparison row's columns and types, in display order.
 ROW_SCHEMA: dict[str, pl.DataType] = {
@@ -87,10 +88,23 @@ class Comparison:
     device_peak_tflops: float | None = None
 
 
+def _spec_value(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value) if isinstance(value, int | float | str) else None
+
+
 def run_config(data: RunData) -> dict[str, str]:
-    """The run's config: the launch spec's (run.json ``config``) overlaid by what the logs print."""
-    spec = read_run_json(data).get("config")
-    config = {str(k): str(v) for k, v in spec.items()} if isinstance(spec, dict) else {}
+    """The run's config: the launch spec's (run.json ``params``/``config``) overlaid by the logs'."""
+    record = read_run_json(data)
+    config: dict[str, str] = {}
+    for section in ("params", "config"):
+        spec = record.get(section)
+        if isinstance(spec, dict):
+            for key, value in spec.items():
+                text = _spec_value(value)
+                if text is not None and str(key).lower() in CONFIG_KEYS:
+                    config[str(key).lower()] = text
     config.update(data.config_dict())
     return config
 

@@ -96,3 +96,24 @@ def test_unknown_device_and_bad_sort(capsys: pytest.CaptureFixture[str]) -> None
 def test_missing_path(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["compare", "no/such/dir"]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_mixed_formats_in_one_comparison(
+    real_logs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = [
+        "sample_logs/qwen25_7b_dryrun/tp2pp2_real",
+        str(real_logs / "megatron" / "llm_action_megatron_gpt2_pp4_run.log"),
+        str(real_logs / "mindformers" / "llm_action_mindformers_llama13b_2node_2023.log"),
+        str(real_logs / "deepspeed_hf" / "llm_action_megatron_deepspeed_llama_run.log"),
+    ]
+    assert main(["compare", *paths, "--format", "json"]) == 0
+    import json
+
+    rows = {r["run"]: r for r in json.loads(capsys.readouterr().out)}
+    assert len(rows) == 4
+    assert (
+        rows["tp2pp2_real"]["strategy"] == "TP2PP2"
+        and rows["tp2pp2_real"]["peak_actual_mb"] == 57400
+    )
+    assert rows["llm_action_megatron_gpt2_pp4_run"]["peak_memory_mb"] == 7766

@@ -323,3 +323,11 @@ def test_steps_come_from_the_reporting_rank(tmp_path: Path) -> None:
     data.append_records(more)  # step 2 logged twice (a resumed run): the last line wins
     row = compare_table([data], warmup=0).table.row(0, named=True)
     assert row["steps"] == 3 and row["step_time_ms_median"] == 100.0
+
+
+def test_launch_spec_params_label_a_run_whose_logs_do_not_say(tmp_path: Path) -> None:
+    data = make_run(tmp_path, "variant-20250101-000000", steps=steps_of([1.0] * 3, total=3))
+    spec = {"status": "finished", "params": {"tp": 2, "pp": 4, "recompute_args": ["--x"]}}
+    (tmp_path / "variant-20250101-000000" / "run.json").write_text(json.dumps(spec))
+    row = compare_table([data]).table.row(0, named=True)
+    assert row["strategy"] == "TP2PP4" and row["status"] == "finished"

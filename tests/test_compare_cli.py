@@ -113,7 +113,7 @@ def test_mixed_formats_in_one_comparison(
     rows = {r["run"]: r for r in json.loads(capsys.readouterr().out)}
     assert len(rows) == 4
     assert (
-        rows["tp2pp2_real"]["strategy"] == "TP2PP2"
+        rows["tp2pp2_real"]["strategy"] == "TP2PP2+SP+DistOpt"
         and rows["tp2pp2_real"]["peak_actual_mb"] == 57400
     )
     assert rows["llm_action_megatron_gpt2_pp4_run"]["peak_memory_mb"] == 7766

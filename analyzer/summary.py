@@ -278,3 +278,6 @@ def compare_table(
     return Comparison(
         table, warm, notes, pairs, [_run_meta(d) for d in datas], baseline, device_peak_tflops
     )
+
+
+__all__ = ["Comparison", "compare_table", "run_config", "run_status", "strategy_label"]

@@ -50,15 +50,20 @@ class AlertTracker:
         self.interval = interval
         self._seen: set[tuple] = set()
         self._last = float("-inf")
+        self._cost = 0.0
 
     def due(self) -> bool:
-        return time.monotonic() - self._last >= self.interval
+        """Time for a re-check: ``interval`` passed, and at least 5× the last check's cost
+        (a huge run is re-checked less often rather than hogging a core)."""
+        return time.monotonic() - self._last >= max(self.interval, 5 * self._cost)
 
     def new_findings(self, datas: list[RunData], now: float | None = None) -> list[Finding]:
         """Check now; return the findings not reported before."""
         self._last = time.monotonic()
+        findings = check(datas, config=self.config, now=now)
+        self._cost = time.monotonic() - self._last
         fresh = []
-        for f in check(datas, config=self.config, now=now):
+        for f in findings:
             key = (f.rule, f.run, f.rank, f.step)
             if key not in self._seen:
                 self._seen.add(key)

@@ -19,15 +19,29 @@ from analyzer.health_common import Finding, evidence, is_finite
 from analyzer.health_config import HealthConfig
 from analyzer.store import RunData
 
+_SPLIT_CACHE: list[tuple[pl.DataFrame, dict]] = []
+
+
+def _split_by_rank(steps: pl.DataFrame) -> dict:
+    """Per rank, one row per step (the last printed), in step order; cached for the last frame
+    (the rules of one check share it; the frame object is kept, so its id cannot be reused)."""
+    if _SPLIT_CACHE and _SPLIT_CACHE[0][0] is steps:
+        return _SPLIT_CACHE[0][1]
+    parts = (
+        steps.filter(pl.col("step").is_not_null())
+        .unique(subset=["rank", "step"], keep="last", maintain_order=True)
+        .sort("rank", "step", nulls_last=True)
+        .partition_by("rank", as_dict=True, maintain_order=True)
+    )
+    _SPLIT_CACHE[:] = [(steps, parts)]
+    return parts
+
 
 def rank_series(steps: pl.DataFrame, *columns: str) -> Iterator[tuple[int | None, pl.DataFrame]]:
     """Per rank: one row per step (the last printed), in step order."""
     if not steps.height:
         return
-    for (rank,), part in steps.filter(pl.col("step").is_not_null()).group_by(
-        ["rank"], maintain_order=True
-    ):
-        part = part.unique(subset=["step"], keep="last", maintain_order=True).sort("step")
+    for (rank,), part in _split_by_rank(steps).items():
         yield rank, part.select("step", "source", "line", *columns)
 
 
@@ -73,11 +87,24 @@ def _finding(rule: str, sev: str, data: RunData, rank, row: dict, message: str) 
     )
 
 
+def _spike_candidates(part: pl.DataFrame, p: dict) -> bool:
+    """Fast pre-check: any point above factor × the rolling median of all points before it.
+
+    Up to the first spike this baseline equals the exact one (which leaves spikes out), so no
+    candidate here means no spike there; the exact loop then only runs on suspicious ranks.
+    """
+    loss = part["loss"].filter(part["loss"].is_finite())
+    med = loss.rolling_median(int(p["window"]), min_samples=3).shift(1)
+    return bool(((loss > p["factor"] * med) & (loss - med >= p["min_delta"])).any())
+
+
 def loss_spike(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
     """Loss above factor × its rolling median (after warm-up); a run of spikes counts once."""
     p = cfg.params["loss_spike"]
     found = []
     for rank, part in rank_series(data.steps, "loss"):
+        if not _spike_candidates(part, p):
+            continue
         recent: deque[float] = deque(maxlen=int(p["window"]))
         in_spike = False
         for i, row in enumerate(part.iter_rows(named=True)):
@@ -132,15 +159,16 @@ def divergence(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
 
 
 def _first_nonfinite(rank, part: pl.DataFrame, data: RunData) -> Finding | None:
-    for row in part.iter_rows(named=True):
-        bad = [
-            f"{name} is {row[name]}"
-            for name in ("loss", "grad_norm")
-            if row[name] is not None and not math.isfinite(row[name])
-        ]
-        if bad:
-            return _finding("nan", "error", data, rank, row, " and ".join(bad))
-    return None
+    bad = part.filter(~pl.col("loss").is_finite() | ~pl.col("grad_norm").is_finite())
+    if not bad.height:
+        return None
+    row = bad.row(0, named=True)
+    what = [
+        f"{name} is {row[name]}"
+        for name in ("loss", "grad_norm")
+        if row[name] is not None and not math.isfinite(row[name])
+    ]
+    return _finding("nan", "error", data, rank, row, " and ".join(what))
 
 
 def _nan_counts(rank, part: pl.DataFrame, data: RunData) -> list[Finding]:
@@ -162,6 +190,8 @@ def _skips(rank, part: pl.DataFrame, data: RunData, fraction: float, window: int
     at 2^32 and halves on each overflow), not a finding: real Megatron logs show 15 of the first
     100 iterations skipped. An occasional skip later is the scaler probing upwards; many are not.
     """
+    if not (part["skipped"].fill_null(0) > 0).any():
+        return []
     recent: deque[tuple[int, int]] = deque()
     warm, prev = True, 0
     for row in part.iter_rows(named=True):
@@ -206,14 +236,17 @@ def loss_scale_collapse(data: RunData, cfg: HealthConfig, now: float) -> list[Fi
     p = cfg.params["loss_scale_collapse"]
     found = []
     for rank, part in rank_series(data.steps, "loss_scale"):
-        peak = None
-        for row in part.iter_rows(named=True):
-            scale = row["loss_scale"]
-            if not is_finite(scale):
-                continue
-            if peak is not None and (scale < p["min_scale"] or scale * p["factor"] <= peak):
-                msg = f"loss scale fell to {scale:g} (peak {peak:g})"
-                found.append(_finding("loss_scale_collapse", "error", data, rank, row, msg))
-                break
-            peak = scale if peak is None else max(peak, scale)
+        part = part.filter(pl.col("loss_scale").is_finite())
+        peak = pl.col("loss_scale").cum_max().shift(1)
+        bad = part.with_columns(peak=peak).filter(
+            pl.col("peak").is_not_null()
+            & (
+                (pl.col("loss_scale") < p["min_scale"])
+                | (pl.col("loss_scale") * p["factor"] <= pl.col("peak"))
+            )
+        )
+        if bad.height:
+            row = bad.row(0, named=True)
+            msg = f"loss scale fell to {row['loss_scale']:g} (peak {row['peak']:g})"
+            found.append(_finding("loss_scale_collapse", "error", data, rank, row, msg))
     return merge_ranks(found)

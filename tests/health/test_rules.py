@@ -203,3 +203,14 @@ def test_silence_by_rule_and_run():
     assert [f.run for f in check([a, b], config=cfg, now=NOW)] == ["run_b"]
     cfg.silence("hang")
     assert check([a, b], config=cfg, now=NOW) == []
+
+
+def test_alert_tracker_reports_each_finding_once():
+    from analyzer.health_live import AlertTracker, alert_record
+
+    tracker = AlertTracker(interval=0.0)
+    data = make_data(lagging())
+    (first,) = tracker.new_findings([data], now=NOW)
+    assert tracker.new_findings([data], now=NOW) == []
+    rec = alert_record(first)
+    assert rec["kind"] == "alert" and (rec["source"], rec["line"]) == ("worker_6.log", 319)

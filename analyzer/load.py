@@ -15,6 +15,7 @@ from pathlib import Path
 
 from analyzer.discover import RankFile, Run, discover
 from analyzer.errors import InputError
+from analyzer.fastparse import FileFrames, parse_file_fast
 from analyzer.reader import LineCursor, read_new_lines
 from analyzer.store import RunData
 from parsers import FileParser, ParseStats, Record
@@ -62,9 +63,15 @@ def parse_file(path: Path, run: str, rank: int | None) -> FileResult:
     return FileResult(records, fp.stats, bool(cursor.partial))
 
 
-def _parse_job(args: tuple[str, str, int | None]) -> FileResult:
+def _parse_job(args: tuple[str, str, int | None]) -> FileFrames:
+    """Bulk-parse one file to frames (frames pickle cheaply between processes; dicts do not)."""
     path, run, rank = args
-    return parse_file(Path(path), run, rank)
+    try:
+        if looks_binary(Path(path)):
+            return FileFrames({}, ParseStats(), False, [f"{path}: binary file, skipped"])
+        return parse_file_fast(path, run, rank)
+    except OSError as exc:
+        return FileFrames({}, ParseStats(), False, [f"{path}: {exc.strerror}, skipped"])
 
 
 def _jobs_for(runs: Sequence[Run]) -> list[tuple[str, str, int | None]]:
@@ -92,10 +99,10 @@ def load_runs(runs: Sequence[Run], *, workers: int | None = None) -> list[RunDat
     by_run = {run.name: RunData(run) for run in runs}
     for (path, run_name, _rank), res in zip(jobs, results, strict=True):
         data = by_run[run_name]
-        data.append_records(res.records)
+        for kind, frame in res.frames.items():
+            data.append_frame(kind, frame)
         data.stats.add(res.stats)
-        if res.note:
-            data.notes.append(res.note)
+        data.notes.extend(res.notes)
         if res.partial_tail:
             data.notes.append(f"{path}: last line has no newline yet, held back")
     return list(by_run.values())

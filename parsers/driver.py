@@ -47,6 +47,7 @@ class FileParser:
         self.rank = rank
         self.stats = ParseStats()
         self._parsers: list[LineParser] = new_parsers()
+        self._prev_rank: int | None = None  # rank prefix of the previous line (for closed blocks)
 
     def feed(self, text: str, lineno: int) -> list[Record]:
         """Parse one complete line (newline already removed)."""
@@ -57,35 +58,53 @@ class FileParser:
         if "\r" in text:
             text = text.rstrip("\r")
         line_rank, body = strip_rank_prefix(text)
-        records = self._claim(body, lineno)
+        closed, records = self._claim(body, lineno)
+        out = self._stamp(closed, self._prev_rank) if closed else []
+        self._prev_rank = line_rank
         if records is None:
             self.stats.unrecognised += 1
-            return []
+            return out
         self.stats.recognised += 1
-        return self._stamp(records, line_rank)
+        return out + self._stamp(records, line_rank)
 
     def flush(self) -> list[Record]:
         """End of the file: close every open multi-line record."""
         out: list[Record] = []
         for parser in self._parsers:
             out.extend(parser.flush())
-        return self._stamp(out, None)
+        return self._stamp(out, self._prev_rank)
 
-    def _claim(self, body: str, lineno: int) -> list[Record] | None:
-        """Offer the line to a parser with an open record first, then to all in order."""
-        emitted: list[Record] = []
+    def close_pending(self) -> list[Record]:
+        """Close open multi-line records, as a line no parser wants would (used across gaps)."""
+        out: list[Record] = []
+        for parser in self._parsers:
+            if parser.pending:
+                out.extend(parser.flush())
+        return self._stamp(out, self._prev_rank)
+
+    def skip_lines(self, n: int) -> None:
+        """Count ``n`` lines a prefilter proved no parser would claim."""
+        self.stats.lines += n
+        self.stats.unrecognised += n
+
+    def _claim(self, body: str, lineno: int) -> tuple[list[Record], list[Record] | None]:
+        """Offer the line to a parser with an open record first, then to all in order.
+
+        Returns the records of blocks this line closed, and this line's records (None: unclaimed).
+        """
+        closed: list[Record] = []
         for parser in self._parsers:
             if parser.pending:
                 got = parser.feed(body, lineno)
                 if got is not None:
-                    return got
+                    return closed, got
                 # Not a continuation: the open record is complete; collect it, then go on.
-                emitted.extend(parser.flush())
+                closed.extend(parser.flush())
         for parser in self._parsers:
             got = parser.feed(body, lineno)
             if got is not None:
-                return emitted + got
-        return emitted if emitted else None
+                return closed, got
+        return closed, None
 
     def _stamp(self, records: list[Record], line_rank: int | None) -> list[Record]:
         for rec in records:

@@ -69,6 +69,13 @@ class FailureParser(BaseParser):
         *CANN_TRIGGERS,
     )
     SAMPLES: ClassVar[list[tuple[str, list[Record]]]] = FAILURE_SAMPLES
+    #: Block openers whose following lines are claimed without a trigger (see parsers.prefilter).
+    CONTEXT: ClassVar[tuple[tuple[str, int], ...]] = (
+        (_TB_HEAD, 1000),
+        ("Root Cause (first observed failure):", 200),
+        ("Failures:", 200),
+        *((marker, 200) for marker in SEGFAULT_MARKERS),
+    )
 
     def __init__(self) -> None:
         self._tb: dict | None = None  # open traceback: start line, prefix, last frame

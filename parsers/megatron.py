@@ -52,6 +52,13 @@ class MegatronParser(BaseParser):
         "] datetime:",
     )
     SAMPLES: ClassVar[list[tuple[str, list[Record]]]] = MEGATRON_SAMPLES
+    #: Block openers whose following lines are claimed without a trigger (see parsers.prefilter):
+    #: the arguments dump, the (min, max) timer block, the second line of a wrapped record.
+    CONTEXT: ClassVar[tuple[tuple[str, int], ...]] = (
+        (" arguments ---", 2000),
+        ("time across ranks (ms):", 200),
+        (ITERATION_MARK, 1),
+    )
 
     def __init__(self) -> None:
         self._in_args = False

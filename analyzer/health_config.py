@@ -43,7 +43,7 @@ DEFAULTS: dict[str, dict[str, Param]] = {
     },
     "hang": {
         "k": 10.0,  # silent for k × median step time ...
-        "floor_s": 120.0,  # ... but at least this many seconds
+        "floor_s": 300.0,  # ... but at least this long (a checkpoint save may pause minutes)
         "assume_alive": False,  # treat the job as running (live watch of a job started elsewhere)
     },
     "loss_spike": {

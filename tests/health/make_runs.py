@@ -101,7 +101,7 @@ def _plan(problem: str) -> Plan:
     if problem == "slow_rank":
         return Plan(slow=lambda r, s: 1.35 if r == 3 and s >= 50 else 1.0)
     if problem == "hang":
-        return Plan(last_step=lambda r: 80 if r == 6 else STEPS)
+        return Plan(last_step=lambda r: 80 if r == 6 else STEPS)  # 360 s behind at the end
     if problem == "nan":
         return Plan(loss=lambda r, s, b: math.nan if s > 120 or (s == 120 and r == 4) else b)
     if problem == "loss_spike":

@@ -67,6 +67,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--recompute", choices=("none", "full"), default="none", help="recompute every layer"
     )
+    p.add_argument(
+        "--profile-dir", help="profile the run with mindspore.Profiler into this directory"
+    )
     p.add_argument("--fail-at-step", type=int, default=0, help="exit 3 at this step (tests)")
     return p.parse_args(argv)
 
@@ -147,7 +150,7 @@ def batch_at(corpus: np.ndarray, step: int, rank: int, args: argparse.Namespace,
 
 
 def host_rss_mb() -> tuple[float, float]:
-    """Current and peak resident set size of this process, in MB (host memory, not device)."""
+    """Current and peak resident set size of this process, in MiB (host memory, not device)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     try:
         with open("/proc/self/statm") as fh:
@@ -155,7 +158,7 @@ def host_rss_mb() -> tuple[float, float]:
         current = pages * os.sysconf("SC_PAGE_SIZE") / 2**20
     except (OSError, ValueError, IndexError):
         current = peak
-    return current, peak
+    return current, max(peak, current)
 
 
 def print_arguments(values: dict[str, object]) -> None:
@@ -217,41 +220,48 @@ def log_iteration(step: int, args: argparse.Namespace, stats: dict[str, float]) 
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    ms.set_seed(args.seed)
-    ms.set_context(mode=ms.PYNATIVE_MODE)
-    ms.set_device("CPU")
-    rank, world = setup_parallel()
-    gbs = args.micro_batch_size * world
+def arguments(args: argparse.Namespace, world: int) -> dict[str, object]:
+    """The Megatron-style arguments dump (None for a setting that is off, as Megatron prints)."""
     recompute = args.recompute == "full"
-    print_arguments(
-        {
-            "tensor_model_parallel_size": 1,
-            "pipeline_model_parallel_size": 1,
-            "context_parallel_size": 1,
-            "data_parallel_size": world,
-            "world_size": world,
-            "num_layers": args.num_layers,
-            "hidden_size": args.hidden_size,
-            "num_attention_heads": args.num_heads,
-            "seq_length": args.seq_length,
-            "micro_batch_size": args.micro_batch_size,
-            "global_batch_size": gbs,
-            "train_iters": args.steps,
-            "lr": args.lr,
-            "seed": args.seed,
-            "recompute_granularity": "full" if recompute else None,
-            "recompute_method": "uniform" if recompute else None,
-            "recompute_num_layers": args.num_layers if recompute else None,
-            "memory_report_source": "host_rss",
-            "padded_vocab_size": args.vocab_size,
-        }
+    return {
+        "tensor_model_parallel_size": 1,
+        "pipeline_model_parallel_size": 1,
+        "context_parallel_size": 1,
+        "data_parallel_size": world,
+        "world_size": world,
+        "num_layers": args.num_layers,
+        "hidden_size": args.hidden_size,
+        "num_attention_heads": args.num_heads,
+        "seq_length": args.seq_length,
+        "micro_batch_size": args.micro_batch_size,
+        "global_batch_size": args.micro_batch_size * world,
+        "train_iters": args.steps,
+        "lr": args.lr,
+        "seed": args.seed,
+        "recompute_granularity": "full" if recompute else None,
+        "recompute_method": "uniform" if recompute else None,
+        "recompute_num_layers": args.num_layers if recompute else None,
+        "memory_report_source": "host_rss",
+        "padded_vocab_size": args.vocab_size,
+    }
+
+
+def log_memory(rank: int, step: int, current: float, peak: float) -> None:
+    """Megatron's memory report, filled with the host RSS (see ``memory_report_source``)."""
+    print(
+        f"[Rank {rank}] (after {step} iterations) memory (MB) | allocated: {current:.2f}"
+        f" | max allocated: {peak:.2f} | reserved: {current:.2f} | max reserved: {peak:.2f}",
+        flush=True,
     )
+
+
+def train(args: argparse.Namespace, rank: int, world: int) -> int:
+    """The training loop: one iteration line per step, a memory report every 5 steps."""
     train_step, n_params = build(args, world)
     print(f"> number of parameters on rank {rank}: {n_params}", flush=True)
     corpus = make_corpus(args.vocab_size, 200_000, args.seed)
     tokens_per_step = args.micro_batch_size * args.seq_length
+    gbs = args.micro_batch_size * world
     for step in range(1, args.steps + 1):
         if step == args.fail_at_step:
             print(f"RuntimeError: failing at step {step} as asked (--fail-at-step)", flush=True)
@@ -272,13 +282,23 @@ def main(argv: list[str] | None = None) -> int:
         }
         log_iteration(step, args, stats)
         if step == 1 or step % 5 == 0 or step == args.steps:
-            print(
-                f"[Rank {rank}] (after {step} iterations) memory (MB) | allocated: {current:.2f}"
-                f" | max allocated: {peak:.2f} | reserved: {current:.2f} | max reserved: {peak:.2f}",
-                flush=True,
-            )
+            log_memory(rank, step, current, peak)
     print(f"[after training is done] rank {rank} finished {args.steps} iterations", flush=True)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    ms.set_seed(args.seed)
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    ms.set_device("CPU")
+    rank, world = setup_parallel()
+    print_arguments(arguments(args, world))
+    profiler = ms.Profiler(output_path=args.profile_dir) if args.profile_dir else None
+    code = train(args, rank, world)
+    if profiler is not None:
+        profiler.analyse()
+    return code
 
 
 if __name__ == "__main__":

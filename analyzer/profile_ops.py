@@ -192,3 +192,30 @@ def memory_peaks(memory: pl.DataFrame) -> pl.DataFrame:
         )
         .sort("rank", "component", nulls_last=True)
     )
+
+
+def memory_series(memory: pl.DataFrame, points: int = 200) -> list[dict]:
+    """Memory over time per (rank, component), at most ``points`` samples each (every n-th
+    sample plus the peak): ``[{rank, component, t_ms, allocated_mb, reserved_mb}]`` with t_ms
+    relative to the rank's first sample."""
+    if memory.is_empty():
+        return []
+    out = []
+    for (rank, comp), g in memory.sort("timestamp_us").group_by(
+        ["rank", "component"], maintain_order=True
+    ):
+        step = max(1, g.height // points)
+        peak = g["allocated_mb"].fill_null(-1.0).arg_max() or 0
+        idx = sorted(set(range(0, g.height, step)) | {peak, g.height - 1})
+        sub = g[idx]
+        t0 = float(g["timestamp_us"][0])
+        out.append(
+            {
+                "rank": rank,
+                "component": comp,
+                "t_ms": [round((t - t0) / 1000, 3) for t in sub["timestamp_us"].to_list()],
+                "allocated_mb": sub["allocated_mb"].round(3).to_list(),
+                "reserved_mb": sub["reserved_mb"].round(3).to_list(),
+            }
+        )
+    return out

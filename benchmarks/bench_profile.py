@@ -33,6 +33,73 @@ def measure(cmd: list[str]) -> tuple[float, float]:
     return time.perf_counter() - t0, int(out.stdout.strip()) / 1024
 
 
+_KERNELS = (
+    "aclnnMatmul_MatMulV3Common_MatMulV3",
+    "aclnnAdd_AddAiCore_Add",
+    "hcom_allReduce__1_0_1",
+)
+
+
+def _op_events(i: int, t: float) -> list[dict]:
+    """One operator: its torch op, its AscendCL launch, its kernel, its overlap segment."""
+    comm = i % 3 == 2
+    acl = {
+        "Thread Id": 4376,
+        "Mode": "ACL_NN",
+        "level": "acl",
+        "id": "aclnnMatmul",
+        "item_id": "0",
+        "connection_id": i,
+    }
+    hw = {
+        "Model Id": 4294967295,
+        "Task Type": "AI_CORE",
+        "Stream Id": 3,
+        "Task Id": i,
+        "Batch Id": 0,
+        "Subtask Id": 4294967295,
+        "connection_id": i,
+    }
+    return [
+        {
+            "ph": "X",
+            "name": "aten::mm",
+            "pid": 4376,
+            "tid": 4376,
+            "ts": f"{t:.3f}",
+            "dur": 13.08,
+            "cat": "cpu_op",
+            "args": {"Sequence number": i, "Fwd thread id": 0},
+        },
+        {
+            "name": "AscendCL@aclnnMatmul",
+            "pid": 43767502,
+            "tid": 4376,
+            "ts": f"{t + 2:.3f}",
+            "dur": 21.1,
+            "args": acl,
+            "ph": "X",
+        },
+        {
+            "name": _KERNELS[i % 3],
+            "pid": 800,
+            "tid": 3,
+            "ts": f"{t + 30:.3f}",
+            "dur": 120.5,
+            "args": hw,
+            "ph": "X",
+        },
+        {
+            "name": "Communication(Not Overlapped)" if comm else "Computing",
+            "pid": 4376751100,
+            "tid": 2 if comm else 0,
+            "ts": f"{t + 30:.3f}",
+            "dur": 120.5,
+            "ph": "X",
+        },
+    ]
+
+
 def _block(step: int, t0: float) -> list[dict]:
     """~1000 events of one step, shaped like torch_npu's trace_view.json."""
     ev: list[dict] = [
@@ -47,67 +114,8 @@ def _block(step: int, t0: float) -> list[dict]:
             "args": {"Sequence number": -1, "Fwd thread id": 0},
         }
     ]
-    t = t0
     for i in range(250):
-        t += 300.0
-        name = (
-            "aclnnMatmul_MatMulV3Common_MatMulV3",
-            "aclnnAdd_AddAiCore_Add",
-            "hcom_allReduce__1_0_1",
-        )[i % 3]
-        ev += [
-            {
-                "ph": "X",
-                "name": "aten::mm",
-                "pid": 4376,
-                "tid": 4376,
-                "ts": f"{t:.3f}",
-                "dur": 13.08,
-                "cat": "cpu_op",
-                "args": {"Sequence number": i, "Fwd thread id": 0},
-            },
-            {
-                "name": "AscendCL@aclnnMatmul",
-                "pid": 43767502,
-                "tid": 4376,
-                "ts": f"{t + 2:.3f}",
-                "dur": 21.1,
-                "args": {
-                    "Thread Id": 4376,
-                    "Mode": "ACL_NN",
-                    "level": "acl",
-                    "id": "aclnnMatmul",
-                    "item_id": "0",
-                    "connection_id": i,
-                },
-                "ph": "X",
-            },
-            {
-                "name": name,
-                "pid": 800,
-                "tid": 3,
-                "ts": f"{t + 30:.3f}",
-                "dur": 120.5,
-                "args": {
-                    "Model Id": 4294967295,
-                    "Task Type": "AI_CORE",
-                    "Stream Id": 3,
-                    "Task Id": i,
-                    "Batch Id": 0,
-                    "Subtask Id": 4294967295,
-                    "connection_id": i,
-                },
-                "ph": "X",
-            },
-            {
-                "name": "Computing" if i % 3 < 2 else "Communication(Not Overlapped)",
-                "pid": 4376751100,
-                "tid": 0 if i % 3 < 2 else 2,
-                "ts": f"{t + 30:.3f}",
-                "dur": 120.5,
-                "ph": "X",
-            },
-        ]
+        ev += _op_events(i, t0 + 300.0 * (i + 1))
     return ev
 
 

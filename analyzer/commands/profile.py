@@ -48,6 +48,11 @@ def run(args: argparse.Namespace) -> int:
         text = render_json(summary)
     elif args.format == "csv":
         text = render_csv(summary)
+        if not text and not summary.top_operators.is_empty():
+            print(
+                "analyzer: note: no per-rank step data; writing the top operators", file=sys.stderr
+            )
+            text = summary.top_operators.write_csv()
     else:
         text = render_table(summary, limit=max(1, args.top))
     if args.output is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from analyzer.errors import InputError
 from analyzer.health_config import RULES, HealthConfig, apply_rule_param, load_config
 from analyzer.health_format import FORMATS
 
@@ -39,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--format", default="text", choices=FORMATS)
     p.add_argument("--config", metavar="FILE.toml", help="rule parameters and silences")
     p.add_argument(
@@ -57,6 +58,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="drop a rule's findings, for all runs or runs matching a glob (repeatable)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
+    p.add_argument(
+        "--list-rules",
+        action="store_true",
+        help="print every rule's parameters with their values (after --config/--rule-param)",
+    )
     p.set_defaults(func=run)
 
 
@@ -70,12 +76,30 @@ def build_config(args: argparse.Namespace) -> HealthConfig:
     return config
 
 
+def rules_text(config: HealthConfig) -> str:
+    """``rule.param = value`` lines, in TOML syntax, ready to paste into a config file."""
+    lines = []
+    for rule in RULES:
+        enabled = "false" if rule in config.disabled else "true"
+        lines += [f"[rules.{rule}]", f"enabled = {enabled}"]
+        for name, value in config.params[rule].items():
+            shown = str(value).lower() if isinstance(value, bool) else repr(value)
+            lines.append(f"{name} = {shown}")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace) -> int:
     from analyzer.health import check
     from analyzer.health_format import render
     from analyzer.load import load_paths
 
     config = build_config(args)
+    if args.list_rules:
+        sys.stdout.write(rules_text(config))
+        return 0
+    if not args.paths:
+        raise InputError("check needs at least one PATH (or --list-rules)")
     datas = load_paths(args.paths)
     findings = check(datas, config=config)
     sys.stdout.write(render(findings, args.format))

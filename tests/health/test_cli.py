@@ -113,3 +113,12 @@ def test_control_characters_in_logs_are_not_printed(root, capsys, tmp_path):
     )
     code, out, _ = run_check(capsys, run)
     assert code == 1 and "\x1b" not in out and "\x07" not in out
+
+
+def test_list_rules_round_trips_as_a_config(capsys, tmp_path):
+    code, out, _ = run_check(capsys, "--list-rules", "--rule-param", "hang.floor_s=60")
+    assert code == 0 and "[rules.hang]" in out and "floor_s = 60.0" in out
+    toml = tmp_path / "health.toml"
+    toml.write_text(out)
+    assert load_config(toml).get("hang", "floor_s") == 60.0
+    assert run_check(capsys)[0] == 2  # no PATH and no --list-rules

@@ -93,7 +93,7 @@ def series_frame(view: RunView, metric: str, rank: int | None) -> pl.DataFrame:
 def _line_points(
     frame: pl.DataFrame, opts: ChartOptions
 ) -> tuple[list[float | None], list[float | None], bool]:
-    if opts.zoom is not None:
+    if opts.zoom is not None and frame.height > 1:  # a single report is never zoomed away
         lo, hi = opts.zoom
         frame = frame.filter(pl.col("step").is_between(lo, hi))
     steps = frame.get_column("step").to_list()

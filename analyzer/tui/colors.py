@@ -15,11 +15,12 @@ PALETTE: tuple[tuple[str, str], ...] = (
     ("yellow", "orange"),
     ("green", "green"),
     ("bright_blue", "blue+"),
-    ("bright_red", "red+"),
+    ("bright_white", "white"),
     ("bright_cyan", "cyan+"),
     ("bright_magenta", "magenta+"),
     ("bright_yellow", "orange+"),
     ("bright_green", "green+"),
+    ("bright_red", "red+"),
 )
 
 #: Plotext colour for the raw series drawn faint behind a smoothed one.

@@ -13,7 +13,14 @@ from textual.widgets import Input, Static
 
 from analyzer.sanitize import clean_text
 from analyzer.series import X_MODES
-from analyzer.tui.chartdata import METRICS, ChartOptions, Line, lines_for, rank_lines
+from analyzer.tui.chartdata import (
+    METRICS,
+    ChartOptions,
+    Line,
+    lines_for,
+    memory_metric,
+    rank_lines,
+)
 from analyzer.tui.colors import PALETTE
 from analyzer.tui.screens.base import AnalyzerScreen
 from analyzer.tui.widgets.chart import MetricChart
@@ -107,11 +114,18 @@ class ChartsScreen(AnalyzerScreen):
             lines, fb = self._lines(m.key)
             fell_back |= fb
             title = f"{m.title} ({m.unit})" if m.unit else m.title
+            if m.key == "memory":
+                title = f"memory {self._memory_metric()} (MB)"
             x_label = "step" if fb else self.opts.x_mode
             chart.set_lines(lines, title=title, log_y=self.opts.log_y, x_label=x_label)
         grid = self.query_one("#chart-grid", Grid)
         grid.set_class(self.single is not None, "single")
         self.query_one("#legend", Static).update(self._legend(fell_back))
+
+    def _memory_metric(self) -> str:
+        snap = self.tui.snapshot
+        names = [memory_metric(snap.runs[n].memory) for n in self.tui.chosen_runs()]
+        return next((n for n in names if n), "")
 
     def _set(self, **changes: object) -> None:
         fields = {**self.opts.__dict__, **changes}

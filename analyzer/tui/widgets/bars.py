@@ -18,8 +18,8 @@ class ScreenTabs(Static):
         text = Text(no_wrap=True, overflow="ellipsis")
         for mode, key, title in entries:
             style = "bold reverse" if mode == current else ""
-            text.append(f" {key} ", style="bold " + style)
-            text.append(f"{title} ", style=style)
+            text.append(f" {key} {title} ", style=style)
+            text.append("│", style="dim")
         text.append("  ? help", style="dim")
         self.update(text)
 
@@ -36,10 +36,13 @@ def status_text(snap: Snapshot, marked: int) -> Text:
     """files watched · records/s · unrecognised lines · cache state."""
     files = sum(len(v.files) for v in snap.runs.values())
     text = Text(no_wrap=True, overflow="ellipsis")
-    mode_style = "bold green" if snap.mode == "live" else "bold"
-    text.append(f" {snap.mode} ", style=mode_style)
+    if snap.mode == "live":
+        text.append(" ● live ", style="bold green")
+    else:
+        text.append(f" {snap.mode} ", style="bold")
     text.append(f"│ {files} files in {len(snap.runs)} runs ")
-    text.append(f"│ {human(snap.records)} records, {human(snap.records_per_s)}/s ")
+    rate = f", {human(snap.records_per_s)}/s" if snap.mode != "read once" else ""
+    text.append(f"│ {human(snap.records)} records{rate} ")
     unrec_style = "yellow" if snap.unrecognised else ""
     text.append(f"│ {human(snap.unrecognised)} unrecognised ", style=unrec_style)
     text.append(f"│ cache {snap.cache} ")

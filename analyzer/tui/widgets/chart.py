@@ -19,6 +19,9 @@ from textual_plotext import PlotextPlot
 from analyzer.sanitize import clean_text
 from analyzer.series import downsample_minmax, finite_points
 from analyzer.tui.chartdata import Line
+from analyzer.tui.colors import PALETTE
+
+RICH_OF = {plotext: rich for rich, plotext in PALETTE}
 
 MAX_FPS = 10.0
 #: Columns taken by the y-axis labels and frame: the rest is the plot area.
@@ -36,6 +39,17 @@ def prepare(line: Line, columns: int, log_y: bool) -> tuple[list[float], list[fl
         pairs = sorted(zip(xs, ys, strict=True))
         xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
     return downsample_minmax(xs, ys, columns)
+
+
+def int_ticks(lo: float, hi: float, count: int = 6) -> list[int]:
+    """About ``count`` round integer ticks covering ``lo..hi`` (steps are integers)."""
+    span = max(hi - lo, 1.0)
+    raw = span / max(count - 1, 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    first = math.ceil(lo / step) * step
+    ticks = [int(t) for t in range(int(first), int(hi) + 1, max(1, int(step)))]
+    return ticks or [int(lo)]
 
 
 class MetricChart(PlotextPlot):
@@ -89,25 +103,47 @@ class MetricChart(PlotextPlot):
         plt.theme(self._get_plotext_theme_name(self.app.theme))
         plt.title(clean_text(self.title) or "")
         columns = max(8, width - AXIS_COLUMNS)
-        drawn = 0
-        for line in self.lines:
-            xs, ys = prepare(line, columns, self.log_y)
-            if not xs:
-                continue
+        prepared = [(line, *prepare(line, columns, self.log_y)) for line in self.lines]
+        prepared = [p for p in prepared if p[1]]
+        self.draw_count += 1
+        if prepared and all(len(xs) == 1 for line, xs, _ in prepared if not line.faint):
+            return self._bars(prepared)
+        for line, xs, ys in prepared:
             plt.plot(xs, ys, color=line.color, marker="hd")
-            drawn += 1
+        drawn = len(prepared)
         if self.log_y and drawn:
             plt.yscale("log")
-        if self.x_label == "wall" and drawn:
-            self._wall_ticks()
-        self.draw_count += 1
+        if drawn:
+            lo = min(xs[0] for _, xs, _ in prepared)
+            hi = max(xs[-1] for _, xs, _ in prepared)
+            if self.x_label == "wall":
+                self._wall_ticks(lo, hi)
+            elif self.x_label == "step":
+                plt.xticks(int_ticks(lo, hi))
         if not drawn:
             return Text(f"{self.title}: {self.empty_message}", style="dim")
         return Text.from_ansi(plt.build())
 
-    def _wall_ticks(self) -> None:
-        xs = [x for line in self.lines for x in line.xs if x is not None and math.isfinite(x)]
-        lo, hi = min(xs), max(xs)
+    def _bars(self, prepared: list[tuple[Line, list[float], list[float]]]) -> Text:
+        """One value per series (e.g. one memory report per run): labelled horizontal bars."""
+        solid = [
+            (clean_text(line.label) or "", line.color, ys[0])
+            for line, _, ys in prepared
+            if not line.faint
+        ]
+        label_w = min(24, max(len(label) for label, _, _ in solid))
+        top = max(abs(v) for _, _, v in solid) or 1.0
+        bar_w = max(4, self.size.width - label_w - 14)
+        text = Text(f"{self.title}\n", style="bold", justify="center")
+        for label, colour, value in solid:
+            text.append(f"{label[:label_w]:>{label_w}} ")
+            text.append(
+                "█" * max(1, round(bar_w * abs(value) / top)), style=RICH_OF.get(colour, "")
+            )
+            text.append(f" {value:,.0f}\n")
+        return text
+
+    def _wall_ticks(self, lo: float, hi: float) -> None:
         ticks = [lo + (hi - lo) * i / 3 for i in range(4)]
         self.plt.xticks(ticks, [datetime.fromtimestamp(t).strftime("%H:%M:%S") for t in ticks])
 

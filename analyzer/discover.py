@@ -124,7 +124,8 @@ def run_from_dir(directory: Path, group: str | None = None) -> Run:
 
 def run_from_file(path: Path, group: str | None = None) -> Run:
     rank = rank_from_name(path.name)
-    return Run(path.stem, path, [RankFile(path, rank)], [], group)
+    # CONTRACT: rank from the name, else from line prefixes (the parser), else 0.
+    return Run(path.stem, path, [RankFile(path, 0 if rank is None else rank)], [], group)
 
 
 def _scan(directory: Path, depth: int, group: str | None, out: list[Run]) -> None:

@@ -122,7 +122,7 @@ def _numeric(columns: list[tuple[str, str, int | None]]) -> list[bool]:
     return [d is not None for _c, _h, d in columns]
 
 
-def _text_table(headers: list[str], rows: list[list[str | None]], numeric: list[bool]) -> list[str]:
+def text_table(headers: list[str], rows: list[list[str | None]], numeric: list[bool]) -> list[str]:
     body = [[one_line(v) if v is not None else "-" for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(headers)]
 
@@ -138,11 +138,11 @@ def _text_table(headers: list[str], rows: list[list[str | None]], numeric: list[
 
 def render_table(comp: Comparison) -> str:
     cols = display_columns(comp.table)
-    out = _text_table([h for _c, h, _d in cols], cells(comp.table, cols), _numeric(cols))
+    out = text_table([h for _c, h, _d in cols], cells(comp.table, cols), _numeric(cols))
     if comp.pairs.height:
         pcols = pair_columns()
         out += ["", "Dry run against real:"]
-        out += _text_table(
+        out += text_table(
             [h for _c, h, _d in pcols], cells(pairs_view(comp.pairs), pcols), _numeric(pcols)
         )
     out += [""] + [f"note: {one_line(n)}" for n in comp.notes] if comp.notes else []

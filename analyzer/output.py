@@ -11,6 +11,7 @@ from typing import IO, Any
 import polars as pl
 
 from analyzer.atomic import atomic_open
+from analyzer.formats import text_table
 from analyzer.jsonl import dumps
 from analyzer.sanitize import clean_text
 from parsers import FRAME_NAMES
@@ -44,15 +45,26 @@ def write_jsonl(records: Sequence[dict[str, Any]], fh: IO[str]) -> None:
         fh.write("\n")
 
 
+def _cell(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return clean_text(str(value))
+
+
 def frame_table(frame: pl.DataFrame, *, max_rows: int = 50) -> str:
-    """A readable terminal table; control characters from logs are made harmless."""
-    text_cols = [c for c, t in frame.schema.items() if t == pl.String]
-    if text_cols:
-        frame = frame.with_columns(
-            pl.col(c).map_elements(clean_text, return_dtype=pl.String) for c in text_cols
-        )
-    with pl.Config(tbl_rows=max_rows, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200):
-        return str(frame)
+    """A compact aligned table for a terminal: all-null columns dropped, sources shortened to
+    file names, control characters from logs made harmless, one line per row."""
+    keep = [c for c in frame.columns if frame[c].null_count() < frame.height]
+    frame = frame.select(keep) if frame.height else frame
+    if "source" in frame.columns:
+        frame = frame.with_columns(pl.col("source").str.split("/").list.last())
+    numeric = [frame.schema[c].is_numeric() for c in frame.columns]
+    rows = [[_cell(v) for v in row] for row in frame.head(max_rows).iter_rows()]
+    lines = text_table(list(frame.columns), rows, numeric)
+    more = f" (first {max_rows} shown)" if frame.height > max_rows else ""
+    return "\n".join([*lines, f"{frame.height} rows{more}"])
 
 
 def write_frame(frame: pl.DataFrame, path: Path, fmt: str, *, force: bool) -> None:

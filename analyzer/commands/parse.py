@@ -55,13 +55,13 @@ def combined_frames(datas: list[RunData], kinds: list[str]) -> dict[str, pl.Data
     return {k: pl.concat([d.frame(k) for d in datas], how="vertical_relaxed") for k in kinds}
 
 
-def summary_line(datas: list[RunData]) -> str:
+def summary_line(datas: list[RunData], kinds: list[str] | None = None) -> str:
     total = ParseStats()
     files = 0
     for d in datas:
         total.add(d.stats)
         files += len(d.run.files)
-    kinds = ", ".join(f"{total.records.get(k, 0)} {k}" for k in KINDS)
+    kinds = ", ".join(f"{total.records.get(k, 0)} {k}" for k in (kinds or KINDS))
     parts = [
         f"{len(datas)} runs, {files} files, {total.lines} lines: {kinds}",
         f"{total.unrecognised} lines not recognised",
@@ -123,5 +123,5 @@ def run(args: argparse.Namespace) -> int:
         for d in datas:
             for note in d.notes:
                 print(f"analyzer: note: {clean_text(note)}", file=sys.stderr)
-        print(f"analyzer: {summary_line(datas)}", file=sys.stderr)
+        print(f"analyzer: {summary_line(datas, kinds)}", file=sys.stderr)
     return 0

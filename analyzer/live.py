@@ -216,15 +216,21 @@ class LiveSession:
             self.ready.set()
 
     def _loop(self) -> None:
-        next_rescan = time.monotonic() + self.rescan_interval
-        next_commit = time.monotonic() + COMMIT_INTERVAL
+        now = time.monotonic()
+        next_rescan, next_commit = now + self.rescan_interval, now + COMMIT_INTERVAL
+        poll = self.watcher.poll if self.watcher.mode == "polling" else None
+        next_poll = now + (poll or 0.0)
         self._step()
         self._initial = False
         self._maybe_emit(force=True)
         self.ready.set()
         while not self._stop.is_set():
+            self._wake.clear()
             self._step()
             now = time.monotonic()
+            if poll and now >= next_poll:
+                self._poll_sizes()
+                next_poll = now + poll
             if now >= next_rescan:
                 self._rescan()
                 next_rescan = now + self.rescan_interval
@@ -232,14 +238,18 @@ class LiveSession:
                 self._commit()
                 next_commit = now + COMMIT_INTERVAL
             self._maybe_emit()
-            timeout = min(next_rescan, next_commit) - time.monotonic()
+            due = min(next_rescan, next_commit, next_poll if poll else next_commit)
+            timeout = due - time.monotonic()
             if self._pending_any():
                 timeout = min(timeout, self._last_emit + self.batch_interval - time.monotonic())
-            if self._more:
-                timeout = 0
-            if timeout > 0:
+            if timeout > 0 and not self._more:
                 self._wake.wait(timeout)
-            self._wake.clear()
+
+    def _poll_sizes(self) -> None:
+        """Polling mode: an fstat per open file catches appends without waiting for events."""
+        for tracked in list(self._followers.values()):
+            if tracked.follower.has_new_data():
+                self._read(tracked)
 
     def _step(self) -> None:
         with self._event_lock:

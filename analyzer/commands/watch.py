@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import signal
 import sys
 import threading
@@ -11,6 +13,7 @@ from types import FrameType
 from typing import TextIO
 
 from analyzer.errors import InputError
+from analyzer.jsonl import dumps
 
 EXAMPLES = """examples:
   analyzer watch runs/tp2pp4/                  # existing records, then live ones
@@ -51,6 +54,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str).encode
+_INFINITIES = (math.inf, -math.inf)
+
+
+def fast_dumps(record: dict) -> str:
+    """``analyzer.jsonl.dumps`` output, skipping its per-value copy for flat finite records."""
+    for value in record.values():
+        if type(value) is float:
+            if value != value or value in _INFINITIES:
+                return dumps(record)
+        elif isinstance(value, dict | list):
+            return dumps(record)
+    return _ENCODE(record)
+
+
 class _Printer:
     """Writes each batch's records as JSON lines and flushes; notes go to stderr."""
 
@@ -59,7 +77,6 @@ class _Printer:
         self.broken = threading.Event()
 
     def __call__(self, batch) -> None:  # type: ignore[no-untyped-def]
-        from analyzer.jsonl import dumps
         from analyzer.sanitize import clean_text
 
         if not self.quiet:
@@ -68,7 +85,7 @@ class _Printer:
         if not batch.records or self.broken.is_set():
             return
         try:
-            self.out.write("".join(dumps(r) + "\n" for r in batch.records))
+            self.out.write("".join(fast_dumps(r) + "\n" for r in batch.records))
             self.out.flush()
         except BrokenPipeError:
             self.broken.set()

@@ -12,13 +12,22 @@ from parsers.profiler.info import rank_from_info, stage_groups_from_metadata
 from parsers.profiler.kernels import kernel_frame, op_statistic_frame
 from parsers.profiler.memory import memory_record_frame, operator_memory_frame
 from parsers.profiler.step_trace import STEP_COLUMNS, step_trace_frame
-from parsers.profiler.trace import TraceAccumulator, iter_trace_frames
+from parsers.profiler.trace import (
+    TraceAccumulator,
+    fast_ndjson,
+    frames_from_pieces,
+    iter_trace_frames,
+    iter_trace_pieces,
+)
 
 __all__ = [
     "STEP_COLUMNS",
     "TraceAccumulator",
     "communication_frames",
+    "fast_ndjson",
+    "frames_from_pieces",
     "iter_trace_frames",
+    "iter_trace_pieces",
     "kernel_frame",
     "matrix_frame",
     "memory_record_frame",

@@ -48,16 +48,24 @@ def _ndjson(nd: bytes) -> pl.DataFrame:
     return df.with_columns(pl.col("args").struct.field("name").alias("args_name")).drop("args")
 
 
-def _parse_piece(piece: bytes) -> pl.DataFrame:
+def fast_ndjson(piece: bytes) -> bytes | None:
+    """The fast NDJSON form of a single-line piece (as torch_npu writes: ``}, {`` between
+    events), by plain byte replacement; None for a multi-line piece (pretty-printed)."""
+    if b"\n" in piece or b"\r" in piece:
+        return None
+    nd = piece.replace(b"}, {", b"}\n{")
+    return nd.replace(b"},{", b"}\n{") if b"},{" in nd else nd
+
+
+def _parse_piece(piece: bytes, nd: bytes | None) -> pl.DataFrame:
     """Events ``{..}, {..}, ...`` (no brackets) → a frame.
 
-    Fast path: a single-line file (as torch_npu writes) with ``}, {`` or ``},{`` between
-    events, split by plain byte replacement; then the general regex split (newlines are never
-    inside JSON strings, so they can become spaces); then the exact decoder.
+    First the fast form (``nd``, see :func:`fast_ndjson`); then the general regex split
+    (newlines are never inside JSON strings, so they can become spaces); then the exact decoder.
     """
-    if b"\n" not in piece and b"\r" not in piece:
+    if nd is not None:
         try:
-            return _ndjson(piece.replace(b"}, {", b"}\n{").replace(b"},{", b"}\n{"))
+            return _ndjson(nd)
         except (pl.exceptions.PolarsError, ValueError):
             pass
     nd = _BOUNDARY.sub(b"}\n{", piece.replace(b"\n", b" ").replace(b"\r", b" "))
@@ -141,32 +149,45 @@ def _decode_exact(piece: bytes) -> tuple[pl.DataFrame, bytes]:
     return _frame_from_dicts(events), b""
 
 
+def iter_trace_pieces(chunks: Iterable[bytes], notes: list[str] | None = None) -> Iterator[bytes]:
+    """Chunks of a trace_view.json → pieces of whole events ``{..}, {..}`` (no brackets).
+
+    Raises ValueError when the bytes are not a trace event array."""
+    stream = _Stream()
+    for chunk in chunks:
+        yield from stream.feed(chunk)
+    yield from stream.finish()
+    if notes is not None:
+        notes.extend(stream.notes)
+
+
+def frames_from_pieces(
+    pieces: Iterable[tuple[bytes, bytes | None]], notes: list[str] | None = None
+) -> Iterator[pl.DataFrame]:
+    """(piece, fast NDJSON form) pairs → frames of events (all-text columns of :data:`FIELDS`
+    plus ``args_name``). A piece that cannot be decoded whole (an unlucky cut) is decoded
+    event by event and its undecodable rest carried into the next piece."""
+    carry = b""
+    for piece, nd in pieces:
+        if carry:
+            piece = carry + b", " + piece
+            nd = fast_ndjson(piece)
+        try:
+            carry = b""
+            yield _parse_piece(piece, nd)
+        except ValueError:
+            df, carry = _decode_exact(piece)
+            yield df
+    if carry.strip() and notes is not None:
+        notes.append(f"{len(carry)} trailing bytes of trace_view.json not decodable")
+
+
 def iter_trace_frames(
     chunks: Iterable[bytes], notes: list[str] | None = None
 ) -> Iterator[pl.DataFrame]:
-    """Chunks of a trace_view.json → frames of events (all-text columns of :data:`FIELDS`
-    plus ``args_name``). Raises ValueError when the bytes are not a trace event array."""
-    stream, carry = _Stream(), b""
-    for chunk in chunks:
-        for piece in stream.feed(chunk):
-            piece = carry + b", " + piece if carry else piece
-            try:
-                carry = b""
-                yield _parse_piece(piece)
-            except ValueError:
-                df, carry = _decode_exact(piece)
-                yield df
-    for piece in stream.finish():
-        piece = carry + b", " + piece if carry else piece
-        try:
-            yield _parse_piece(piece)
-        except ValueError:
-            df, rest = _decode_exact(piece)
-            if rest.strip():
-                stream.notes.append(f"{len(rest)} trailing bytes of trace_view.json not decodable")
-            yield df
-    if notes is not None:
-        notes.extend(stream.notes)
+    """Chunks of a trace_view.json → frames of events (see :func:`frames_from_pieces`)."""
+    pieces = ((p, fast_ndjson(p)) for p in iter_trace_pieces(chunks, notes))
+    yield from frames_from_pieces(pieces, notes)
 
 
 @dataclass

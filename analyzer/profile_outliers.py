@@ -142,7 +142,7 @@ def _reason(flags: list[Flag], straggler_us: float | None, what: str) -> tuple[s
     where = (
         f" in step {steps[0]}" if len(steps) == 1 else (f" in {len(steps)} steps" if steps else "")
     )
-    test = "robust outlier" if top.test == "robust_z" else "largest of the spread"
+    test = "robust outlier" if top.test == "robust_z" else "the most, spread > 5% of the step"
     text = f"{label} {_ms(top.value)} vs median {_ms(top.median)}{where} ({test}): {why}"
     if straggler_us is not None and top.dim != "communication_not_overlapped_us":
         text += (

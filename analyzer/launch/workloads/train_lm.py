@@ -70,6 +70,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--profile-dir", help="profile the run with mindspore.Profiler into this directory"
     )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="CPU operator threads per worker (0: cores / msrun workers, at least 1)",
+    )
     p.add_argument("--fail-at-step", type=int, default=0, help="exit 3 at this step (tests)")
     return p.parse_args(argv)
 
@@ -220,6 +226,16 @@ def log_iteration(step: int, args: argparse.Namespace, stats: dict[str, float]) 
     )
 
 
+def set_threads(threads: int) -> None:
+    """Workers sharing a small CPU each get their share of cores rather than all of them."""
+    if threads <= 0:
+        local = int(os.environ.get("MS_WORKER_NUM") or 1)
+        threads = max(1, (os.cpu_count() or 1) // max(1, local))
+    from mindspore.device_context.cpu.op_tuning import threads_num
+
+    threads_num(threads)
+
+
 def arguments(args: argparse.Namespace, world: int) -> dict[str, object]:
     """The Megatron-style arguments dump (None for a setting that is off, as Megatron prints)."""
     recompute = args.recompute == "full"
@@ -293,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     ms.set_context(mode=ms.PYNATIVE_MODE)
     ms.set_device("CPU")
     rank, world = setup_parallel()
+    set_threads(args.threads)
     print_arguments(arguments(args, world))
     profiler = ms.Profiler(output_path=args.profile_dir) if args.profile_dir else None
     code = train(args, rank, world)

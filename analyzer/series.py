@@ -78,7 +78,7 @@ def downsample_minmax(
     bucket = -1
     lo = hi = 0
     for i in range(1, n - 1):
-        b = min(columns - 1, int((xs[i] - x0) / span * columns))
+        b = min(columns - 1, int((xs[i] - x0) * columns / span))
         if b != bucket:
             if bucket >= 0:
                 keep.extend(sorted({lo, hi}))

@@ -79,8 +79,11 @@ class AnalyzerApp(App[int]):
         runs = [r for r in discover(self.paths) if r.files]
         datas = load_runs(runs) if runs else []
         records = sum(sum(d.stats.records.values()) for d in datas)
-        snap = build_snapshot(datas, watched=self.paths, records=records, mode="read once")
-        self.post_message(SnapshotReady(snap))
+        for with_core in (False, True):  # paint the frames at once, then the core's numbers
+            snap = build_snapshot(
+                datas, watched=self.paths, records=records, mode="read once", with_core=with_core
+            )
+            self.post_message(SnapshotReady(snap))
 
     def _from_thread(self, snapshot: Snapshot) -> None:
         self.post_message(SnapshotReady(snapshot))

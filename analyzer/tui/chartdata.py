@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from analyzer.series import ema, x_values
+from analyzer.series import x_values
 from analyzer.tui.colors import FAINT
+from analyzer.tui.fastseries import Values, ema_series
 from analyzer.tui.snapshot import RunView
 
 
@@ -35,10 +36,12 @@ MEMORY_PREFERENCE = ("max_allocated", "peak_used", "allocated", "max_reserved", 
 
 @dataclass(frozen=True)
 class Line:
+    """One series to draw; xs/ys are polars Series (or lists) of equal length."""
+
     label: str
     color: str
-    xs: list[float | None]
-    ys: list[float | None]
+    xs: Values
+    ys: Values
     faint: bool = False
 
 
@@ -90,23 +93,23 @@ def series_frame(view: RunView, metric: str, rank: int | None) -> pl.DataFrame:
     return frame.unique("step", keep="last", maintain_order=True).sort("step")
 
 
-def _line_points(
-    frame: pl.DataFrame, opts: ChartOptions
-) -> tuple[list[float | None], list[float | None], bool]:
+def _line_points(frame: pl.DataFrame, opts: ChartOptions) -> tuple[Values, pl.Series, bool]:
     if opts.zoom is not None and frame.height > 1:  # a single report is never zoomed away
         lo, hi = opts.zoom
         frame = frame.filter(pl.col("step").is_between(lo, hi))
-    steps = frame.get_column("step").to_list()
+    ys = frame.get_column("value")
+    steps = frame.get_column("step").cast(pl.Float64)
+    if opts.x_mode == "step":
+        return steps, ys, False
     xs = x_values(
         opts.x_mode,
-        steps,
+        steps.to_list(),
         frame.get_column("timestamp").to_list(),
         frame.get_column("step_time_ms").to_list(),
     )
-    fell_back = xs is None
     if xs is None:
-        xs = [float(s) for s in steps]
-    return xs, frame.get_column("value").to_list(), fell_back
+        return steps, ys, True
+    return xs, ys, False
 
 
 def lines_for(
@@ -122,7 +125,7 @@ def lines_for(
         fell_back |= fb
         if opts.smoothing > 0:
             faint.append(Line(view.name, FAINT, xs, ys, faint=True))
-            ys = ema(ys, opts.smoothing)
+            ys = ema_series(ys, opts.smoothing)
         lines.append(Line(view.name, colour, xs, ys))
     return faint + lines, fell_back
 
@@ -133,11 +136,13 @@ def rank_lines(
     """One line per rank of one run (per-rank mode)."""
     source = view.memory if metric == "memory" else view.steps
     ranks = sorted({r for r in source.get_column("rank").to_list()}, key=lambda r: (r is None, r))
-    runs = []
+    lines = []
+    fell_back = False
     for i, rank in enumerate(ranks):
         frame = series_frame(view, metric, rank)
-        xs, ys, _ = _line_points(frame, opts)
+        xs, ys, fb = _line_points(frame, opts)
+        fell_back |= fb
         if opts.smoothing > 0:
-            ys = ema(ys, opts.smoothing)
-        runs.append(Line(f"rank {rank}", colours[i % len(colours)], xs, ys))
-    return runs, False
+            ys = ema_series(ys, opts.smoothing)
+        lines.append(Line(f"rank {rank}", colours[i % len(colours)], xs, ys))
+    return lines, fell_back

@@ -88,6 +88,8 @@ class Snapshot:
     mode: str = "one-shot"
     waiting: bool = True
     notes: tuple[str, ...] = ()
+    #: False for the quick first snapshot taken before the comparison and health checks.
+    complete: bool = True
 
 
 def core_module(name: str) -> Any | None:
@@ -234,12 +236,17 @@ def build_snapshot(
     cache: str = "off",
     mode: str = "one-shot",
     now: float | None = None,
+    with_core: bool = True,
 ) -> Snapshot:
-    """A snapshot of ``datas`` (call off the UI thread)."""
+    """A snapshot of ``datas`` (call off the UI thread).
+
+    ``with_core=False`` skips the comparison and health checks: a quick first paint, followed
+    by the full snapshot.
+    """
     now = time.time() if now is None else now
     views = {d.name: run_view(d) for d in datas}
-    core = _comparison(datas)
-    findings = _findings(datas, now)
+    core = _comparison(datas) if with_core else {}
+    findings = _findings(datas, now) if with_core else ()
     alerts: dict[str, int] = {}
     for f in findings:
         with contextlib.suppress(AttributeError):
@@ -259,4 +266,5 @@ def build_snapshot(
         mode=mode,
         waiting=not any(v.files for v in views.values()),
         notes=notes,
+        complete=with_core,
     )

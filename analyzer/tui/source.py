@@ -58,6 +58,7 @@ class DataSource:
         self._session: Any = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._painted = False
 
     def start(self) -> None:
         live = core_module("live")
@@ -94,15 +95,19 @@ class DataSource:
         return "on" if getattr(self._session, "use_cache", True) else "off"
 
     def _emit(self, datas: list[Any]) -> None:
-        snap = build_snapshot(
-            datas,
-            watched=self._watched(),
-            records=self.meter.total,
-            records_per_s=self.meter.rate(),
-            cache=self._cache_state(),
-            mode=self.mode,
-        )
-        self.on_snapshot(snap)
+        quick_first = bool(datas) and not self._painted
+        self._painted |= bool(datas)
+        for with_core in (False, True) if quick_first else (True,):
+            snap = build_snapshot(
+                datas,
+                watched=self._watched(),
+                records=self.meter.total,
+                records_per_s=self.meter.rate(),
+                cache=self._cache_state(),
+                mode=self.mode,
+                with_core=with_core,
+            )
+            self.on_snapshot(snap)
 
     # one-shot fallback ----------------------------------------------------------------------
     def _signature(self, runs: list[Any]) -> tuple[Any, ...]:

@@ -21,7 +21,7 @@ SIZE = (120, 36)
 
 
 async def loaded(pilot, app: AnalyzerApp) -> None:  # type: ignore[no-untyped-def]
-    await wait_for(pilot, lambda: bool(app.snapshot.runs))
+    await wait_for(pilot, lambda: bool(app.snapshot.runs) and app.snapshot.complete)
     await pilot.pause()
 
 

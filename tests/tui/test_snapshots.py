@@ -25,7 +25,7 @@ def fixed_runs(tmp_path: Path) -> Path:
 def _before(*keys: str):  # type: ignore[no-untyped-def]
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         app = pilot.app
-        await wait_for(pilot, lambda: bool(app.snapshot.runs))
+        await wait_for(pilot, lambda: bool(app.snapshot.runs) and app.snapshot.complete)
         await pilot.press(*keys)
         if isinstance(app.screen, CompareScreen):
             screen = app.screen

@@ -6,7 +6,6 @@ only when the data or the size changed, and the built text is cached between rep
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from collections.abc import Sequence
@@ -17,9 +16,9 @@ from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
 from analyzer.sanitize import clean_text
-from analyzer.series import downsample_minmax, finite_points
 from analyzer.tui.chartdata import Line
 from analyzer.tui.colors import PALETTE
+from analyzer.tui.fastseries import prepare_points
 
 RICH_OF = {plotext: rich for rich, plotext in PALETTE}
 
@@ -30,15 +29,7 @@ AXIS_COLUMNS = 10
 
 def prepare(line: Line, columns: int, log_y: bool) -> tuple[list[float], list[float]]:
     """Finite (positive, for log y) points of ``line``, min/max-downsampled to ``columns``."""
-    xs, ys = finite_points(line.xs, line.ys)
-    if log_y:
-        keep = [i for i, y in enumerate(ys) if y > 0]
-        xs, ys = [xs[i] for i in keep], [ys[i] for i in keep]
-    order_ok = all(a <= b for a, b in itertools.pairwise(xs))
-    if not order_ok:
-        pairs = sorted(zip(xs, ys, strict=True))
-        xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
-    return downsample_minmax(xs, ys, columns)
+    return prepare_points(line.xs, line.ys, columns, log_y=log_y)
 
 
 def int_ticks(lo: float, hi: float, count: int = 6) -> list[int]:
@@ -70,6 +61,8 @@ class MetricChart(PlotextPlot):
         self._last_draw = 0.0
         self._pending = False
         self.draw_count = 0
+        self._prepared_key: tuple[int, int, bool] | None = None
+        self._prepared_points: list[tuple[Line, list[float], list[float]]] = []
 
     def set_lines(
         self, lines: Sequence[Line], *, title: str, log_y: bool, x_label: str = "step"
@@ -102,9 +95,7 @@ class MetricChart(PlotextPlot):
         plt._set_size(width, height)
         plt.theme(self._get_plotext_theme_name(self.app.theme))
         plt.title(clean_text(self.title) or "")
-        columns = max(8, width - AXIS_COLUMNS)
-        prepared = [(line, *prepare(line, columns, self.log_y)) for line in self.lines]
-        prepared = [p for p in prepared if p[1]]
+        prepared = self._prepared(max(8, width - AXIS_COLUMNS))
         self.draw_count += 1
         if prepared and all(len(xs) == 1 for line, xs, _ in prepared if not line.faint):
             return self._bars(prepared)
@@ -123,6 +114,15 @@ class MetricChart(PlotextPlot):
         if not drawn:
             return Text(f"{self.title}: {self.empty_message}", style="dim")
         return Text.from_ansi(plt.build())
+
+    def _prepared(self, columns: int) -> list[tuple[Line, list[float], list[float]]]:
+        """Downsampled points, cached until the data, the log scale or the width changes."""
+        key = (self._version, columns, self.log_y)
+        if self._prepared_key != key:
+            prepared = [(line, *prepare(line, columns, self.log_y)) for line in self.lines]
+            self._prepared_points = [p for p in prepared if p[1]]
+            self._prepared_key = key
+        return self._prepared_points
 
     def _bars(self, prepared: list[tuple[Line, list[float], list[float]]]) -> Text:
         """One value per series (e.g. one memory report per run): labelled horizontal bars."""

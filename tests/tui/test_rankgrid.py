@@ -1,0 +1,57 @@
+"""The rank × step grid: slow and silent ranks, and the last-rank-only note."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analyzer.discover import RankFile, Run
+from analyzer.store import records_to_frame
+from analyzer.tui.rankgrid import rank_grid
+from analyzer.tui.snapshot import RankFileView, RunView
+from analyzer.tui.widgets.heatmap import heatmap_text
+
+
+def _view(tmp_path: Path, step_ranks: list[int], mtimes: dict[int, float]) -> RunView:
+    steps = [
+        {
+            "kind": "step",
+            "run": "r",
+            "rank": rank,
+            "source": f"w{rank}",
+            "line": s,
+            "step": s,
+            "step_time_ms": 1000.0 * (1.3 if rank == 2 else 1.0) + s,
+        }
+        for rank in step_ranks
+        for s in range(1, 31)
+    ]
+    files = tuple(RankFileView(tmp_path / f"w{r}", r, mtimes.get(r, 1000.0), 1) for r in range(4))
+    empty = {k: records_to_frame(k, []) for k in ("memory", "timer", "event", "config")}
+    return RunView(
+        name="r",
+        path=tmp_path,
+        run=Run("r", tmp_path, [RankFile(f.path, f.rank) for f in files]),
+        files=files,
+        steps=records_to_frame("step", steps),
+        memory=empty["memory"],
+        timers=empty["timer"],
+        events=empty["event"],
+        config={},
+        config_frame=empty["config"],
+        lines=0,
+        unrecognised=0,
+        notes=(),
+    )
+
+
+def test_slow_and_silent_ranks_are_flagged(tmp_path: Path) -> None:
+    grid = rank_grid(_view(tmp_path, [0, 1, 2, 3], {3: 1000.0 - 300}))
+    assert grid.metric is not None and grid.metric.key == "step_time"
+    assert grid.slow == {2} and grid.silent == {3} and grid.note is None
+    text = heatmap_text(grid, 100).plain
+    assert "SLOW" in text and "SILENT" in text and text.count("\n") == 5
+
+
+def test_last_rank_only_logging_is_explained(tmp_path: Path) -> None:
+    grid = rank_grid(_view(tmp_path, [3], {}))
+    assert grid.note and "Only rank 3" in grid.note and grid.ranks == [0, 1, 2, 3]

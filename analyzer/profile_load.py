@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import queue
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 import polars as pl
 
@@ -35,8 +31,6 @@ from parsers.profiler import (
     step_trace_frame,
 )
 
-T = TypeVar("T")
-
 
 @dataclass
 class ProfileInputs:
@@ -57,48 +51,10 @@ class ProfileInputs:
     notes: list[str] = field(default_factory=list)
 
 
-def prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
-    """``items`` produced by a background thread, at most ``depth`` ahead.
-
-    The trace reader's byte work (reading, cutting at event boundaries, the NDJSON rewrite)
-    holds the GIL while polars' parse releases it, so the two overlap on two cores.
-    Exceptions in the producer are raised in the consumer.
-    """
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    done = object()
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        q.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            q.put(done)
-        except BaseException as exc:  # handed to the consumer
-            q.put(exc)
-
-    thread = threading.Thread(target=produce, name="trace-prefetch", daemon=True)
-    thread.start()
-    try:
-        while (item := q.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join()
-
-
 def _read_trace(f: ProfileFile, into: ProfileInputs) -> None:
     acc, notes = TraceAccumulator(), []
     pieces = ((p, fast_ndjson(p)) for p in iter_trace_pieces(iter_chunks(f.path), notes))
-    for frame in frames_from_pieces(prefetch(pieces), notes):
+    for frame in frames_from_pieces(pieces, notes):
         acc.add(frame)
     into.notes.extend(f"{f.path}: {n}" for n in notes)
     rank = pl.lit(f.rank, pl.Int64).alias("rank")

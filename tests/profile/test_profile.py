@@ -122,19 +122,3 @@ def test_broken_file_is_a_note_not_a_crash(tmp_path: Path) -> None:
     s = profile_paths([tmp_path])
     assert s.ranks.height == 1
     assert sum("skipped" in n for n in s.notes) == 2
-
-
-def test_prefetch_keeps_order_and_raises_producer_errors() -> None:
-    from analyzer.profile_load import prefetch
-
-    assert list(prefetch(iter(range(100)), depth=3)) == list(range(100))
-
-    def broken():
-        yield 1
-        raise ValueError("bad bytes")
-
-    with pytest.raises(ValueError, match="bad bytes"):
-        list(prefetch(broken()))
-    gen = prefetch(iter(range(1000)), depth=1)
-    assert next(gen) == 0
-    gen.close()  # the producer thread stops

@@ -90,6 +90,8 @@ class Snapshot:
     notes: tuple[str, ...] = ()
     #: False for the quick first snapshot taken before the comparison and health checks.
     complete: bool = True
+    #: The core's comparison row per run (reused between checks).
+    core_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def core_module(name: str) -> Any | None:
@@ -228,7 +230,7 @@ def run_row(view: RunView, core: dict[str, Any], alerts: int, now: float) -> Run
 
 
 def build_snapshot(
-    datas: Sequence[RunData],
+    datas: Sequence[RunData] | dict[str, RunView],
     *,
     watched: Sequence[str] = (),
     records: int = 0,
@@ -237,22 +239,28 @@ def build_snapshot(
     mode: str = "one-shot",
     now: float | None = None,
     with_core: bool = True,
+    reuse: Snapshot | None = None,
 ) -> Snapshot:
-    """A snapshot of ``datas`` (call off the UI thread).
+    """A snapshot of ``datas`` (RunData, or views already taken) — call off the UI thread.
 
-    ``with_core=False`` skips the comparison and health checks: a quick first paint, followed
-    by the full snapshot.
+    ``with_core=False`` skips the comparison and health checks: either a quick first paint
+    (numbers from the frames), or, with ``reuse``, the previous snapshot's core numbers kept
+    while the frames move on (the checks then run at most about once a second).
     """
     now = time.time() if now is None else now
-    views = {d.name: run_view(d) for d in datas}
-    core = _comparison(datas) if with_core else {}
-    findings = _findings(datas, now) if with_core else ()
+    views = datas if isinstance(datas, dict) else {d.name: run_view(d) for d in datas}
+    if with_core:
+        copies = [view_data(v) for v in views.values()]
+        core, findings = _comparison(copies), _findings(copies, now)
+    elif reuse is not None:
+        core, findings = reuse.core_rows, reuse.findings
+    else:
+        core, findings = {}, ()
     alerts: dict[str, int] = {}
     for f in findings:
         with contextlib.suppress(AttributeError):
             alerts[f.run] = alerts.get(f.run, 0) + 1
     rows = tuple(run_row(v, core.get(n, {}), alerts.get(n, 0), now) for n, v in views.items())
-    notes = tuple(n for d in datas for n in d.notes)
     return Snapshot(
         runs=views,
         rows=rows,
@@ -265,6 +273,7 @@ def build_snapshot(
         cache=cache,
         mode=mode,
         waiting=not any(v.files for v in views.values()),
-        notes=notes,
-        complete=with_core,
+        notes=tuple(n for v in views.values() for n in v.notes),
+        complete=with_core or reuse is not None,
+        core_rows=core,
     )

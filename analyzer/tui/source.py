@@ -9,6 +9,7 @@ small runs, and it keeps the TUI usable while the tail is being built). Headless
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import threading
 import time
@@ -18,9 +19,11 @@ from typing import Any
 
 from analyzer.discover import discover
 from analyzer.load import load_runs
-from analyzer.tui.snapshot import Snapshot, build_snapshot, core_module
+from analyzer.tui.snapshot import Snapshot, build_snapshot, core_module, run_view
 
 OnSnapshot = Callable[[Snapshot], None]
+#: The comparison and health checks run at most this often (seconds) while data streams in.
+CORE_INTERVAL = 1.0
 
 
 class RateMeter:
@@ -59,13 +62,17 @@ class DataSource:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._painted = False
+        self._previous: Snapshot | None = None
+        self._last_core = 0.0
+        self._emit_lock = threading.Lock()
+        self._trailing: threading.Timer | None = None
 
     def start(self) -> None:
         live = core_module("live")
         if live is not None and hasattr(live, "LiveSession"):
             self.mode = "live"
             self._session = live.LiveSession(self.paths)
-            self._emit([])  # show what is watched before the first batch
+            self._emit({})  # show what is watched before the first batch
             self._session.start(self._on_batch)
             return
         self.mode = "poll"
@@ -74,6 +81,8 @@ class DataSource:
 
     def stop(self) -> None:
         self._stop.set()
+        if self._trailing is not None:
+            self._trailing.cancel()
         if self._session is not None:
             self._session.stop()
         if self._thread is not None:
@@ -82,7 +91,7 @@ class DataSource:
     # live session --------------------------------------------------------------------------
     def _on_batch(self, batch: Any) -> None:
         self.meter.add(len(getattr(batch, "records", ()) or ()))
-        self._emit(list(self._session.runs.values()))
+        self._emit(self._session.runs)
 
     def _watched(self) -> list[str]:
         if self._session is not None and hasattr(self._session, "watched_paths"):
@@ -94,20 +103,47 @@ class DataSource:
             return "off"
         return "on" if getattr(self._session, "use_cache", True) else "off"
 
-    def _emit(self, datas: list[Any]) -> None:
-        quick_first = bool(datas) and not self._painted
-        self._painted |= bool(datas)
-        for with_core in (False, True) if quick_first else (True,):
-            snap = build_snapshot(
-                datas,
-                watched=self._watched(),
-                records=self.meter.total,
-                records_per_s=self.meter.rate(),
-                cache=self._cache_state(),
-                mode=self.mode,
-                with_core=with_core,
-            )
-            self.on_snapshot(snap)
+    def _views(self, runs: dict[str, Any]) -> dict[str, Any]:
+        """Views of every run, taken under the session's lock (the tail appends under it)."""
+        lock = getattr(self._session, "lock", None) or contextlib.nullcontext()
+        with lock:
+            return {name: run_view(data) for name, data in list(runs.items())}
+
+    def _emit(self, runs: dict[str, Any], *, force_core: bool = False) -> None:
+        """Hand over a snapshot; the core's checks run at most every CORE_INTERVAL seconds."""
+        with self._emit_lock:
+            views = self._views(runs)
+            now = time.monotonic()
+            quick_first = bool(views) and not self._painted
+            self._painted |= bool(views)
+            due = force_core or now - self._last_core >= CORE_INTERVAL or self._previous is None
+            plan = [False, True] if quick_first else [due]
+            for with_core in plan:
+                snap = build_snapshot(
+                    views,
+                    watched=self._watched(),
+                    records=self.meter.total,
+                    records_per_s=self.meter.rate(),
+                    cache=self._cache_state(),
+                    mode=self.mode,
+                    with_core=with_core,
+                    reuse=None if with_core else self._previous,
+                )
+                if with_core:
+                    self._previous, self._last_core = snap, now
+                self.on_snapshot(snap)
+            if not plan[-1]:
+                self._schedule_trailing(runs, CORE_INTERVAL - (now - self._last_core))
+
+    def _schedule_trailing(self, runs: dict[str, Any], delay: float) -> None:
+        """Make sure the core's numbers catch up with the last batch."""
+        if self._trailing is not None and self._trailing.is_alive():
+            return
+        self._trailing = threading.Timer(
+            max(0.05, delay), self._emit, (runs,), {"force_core": True}
+        )
+        self._trailing.daemon = True
+        self._trailing.start()
 
     # one-shot fallback ----------------------------------------------------------------------
     def _signature(self, runs: list[Any]) -> tuple[Any, ...]:
@@ -133,7 +169,7 @@ class DataSource:
                 datas = load_runs(runs) if runs else []
                 total = sum(sum(d.stats.records.values()) for d in datas)
                 self.meter.add(max(0, total - self.meter.total))
-                self._emit(datas)
+                self._emit({d.name: d for d in datas}, force_core=True)
                 last = sig
             self._stop.wait(self.poll)
 

@@ -55,3 +55,11 @@ def test_slow_and_silent_ranks_are_flagged(tmp_path: Path) -> None:
 def test_last_rank_only_logging_is_explained(tmp_path: Path) -> None:
     grid = rank_grid(_view(tmp_path, [3], {}))
     assert grid.note and "Only rank 3" in grid.note and grid.ranks == [0, 1, 2, 3]
+
+
+def test_finding_evidence_location() -> None:
+    from analyzer.tui.screens.events import evidence_location
+
+    assert evidence_location("/a/b:c/worker_0.log:42") == ("/a/b:c/worker_0.log", 42)
+    assert evidence_location(None) == (None, None)
+    assert evidence_location({"source": "x", "line": 3}) == ("x", 3)

@@ -57,9 +57,20 @@ def event_rows(snap: Snapshot, min_level: int = 0) -> list[EventRow]:
     return [e for e in rows if SEVERITY_RANK.get(e.severity, 0) >= min_level]
 
 
+def evidence_location(evidence: Any) -> tuple[str | None, int | None]:
+    """A finding's evidence ``"path:line"`` (or a dict with source/line) → (source, line)."""
+    if isinstance(evidence, dict):
+        return evidence.get("source"), evidence.get("line")
+    if isinstance(evidence, str) and evidence:
+        path, sep, line = evidence.rpartition(":")
+        if sep and line.isdigit():
+            return path, int(line)
+        return evidence, None
+    return None, None
+
+
 def _finding_row(f: Any) -> EventRow:
-    ev = getattr(f, "evidence", None) or {}
-    ev = ev if isinstance(ev, dict) else {}
+    source, line = evidence_location(getattr(f, "evidence", None))
     return EventRow(
         "",
         str(getattr(f, "run", "")),
@@ -68,8 +79,8 @@ def _finding_row(f: Any) -> EventRow:
         str(getattr(f, "severity", "warning")),
         f"alert:{getattr(f, 'rule', '?')}",
         str(getattr(f, "message", "")),
-        ev.get("source"),
-        ev.get("line"),
+        source,
+        line,
     )
 
 
@@ -114,7 +125,8 @@ class EventsScreen(AnalyzerScreen):
             )
         if 0 <= cursor < len(self.rows):
             table.move_cursor(row=cursor, animate=False)
-        head = Text(f"{len(self.rows)} events, {len(app.snapshot.findings)} alerts", style="bold")
+        alerts = sum(e.type.startswith("alert:") for e in self.rows)
+        head = Text(f"{len(self.rows) - alerts} events, {alerts} alerts", style="bold")
         head.append(f"  severity: {LEVELS[self.level][0]} (v)  Enter: raw lines", style="dim")
         self.query_one("#events-head", Static).update(head)
 

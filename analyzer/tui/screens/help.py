@@ -25,6 +25,35 @@ KEY_NAMES = {
 }
 
 
+#: Longer explanations than the footer's one-word descriptions, by action.
+LONG_HELP = {
+    "mark": "mark / unmark the run for Charts and Compare (none marked = all)",
+    "filter": "filter runs by a regex over name and strategy (Esc clears)",
+    "sort": "sort by the next column (or click a header)",
+    "reverse": "reverse the sort order",
+    "charts": "open Charts for the marked runs",
+    "ranks": "open Ranks for the run under the cursor",
+    "mark_all": "mark every shown run",
+    "clear_marks": "unmark every run",
+    "smooth(1)": "more EMA smoothing (TensorBoard's debiased EMA; raw series faint behind)",
+    "smooth(-1)": "less smoothing",
+    "log_y": "toggle a logarithmic y axis",
+    "x_mode": "x axis: step → relative time → wall time",
+    "zoom": "zoom to a step range FROM:TO",
+    "unzoom": "show every step again",
+    "per_rank": "per-rank mode: every rank of the run under the cursor in Runs",
+    "focus_metric": "one chart full size / all four",
+    "metric": "next per-rank metric (step time, memory, timers)",
+    "run(1)": "next run",
+    "run(-1)": "previous run",
+    "baseline": "make the row under the cursor the baseline (deltas in %)",
+    "clear_baseline": "no baseline",
+    "export": "export the table (format dialog; atomic; says where it wrote)",
+    "open": "the raw log lines around the record (source file and line)",
+    "level": "cycle severity: all → warning+ → error+",
+}
+
+
 def key_label(key: str) -> str:
     return ", ".join(KEY_NAMES.get(k, k) for k in key.split(","))
 
@@ -44,7 +73,7 @@ def help_table(app: AnalyzerApp) -> Table:
         table.add_row(Text(e.title, style="bold underline"), "")
         for b in bindings:
             if isinstance(b, Binding):
-                table.add_row(key_label(b.key), b.description or b.action)
+                table.add_row(key_label(b.key), LONG_HELP.get(b.action, b.description or b.action))
     return table
 
 

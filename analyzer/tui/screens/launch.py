@@ -1,0 +1,264 @@
+"""Launch: pick a spec, see its variants and their runs, start, stop, reorder and pause the queue.
+
+Specs are the ``*.toml`` launch specs in (and one level below) the watched directories, plus the
+bundled MindSpore CPU sweep. Runs go into the first watched directory when it already holds
+launched runs or the spec itself, else into its ``runs/`` subdirectory, so the other screens
+pick them up live. The queue lives in this process: quitting the TUI stops what it started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Static
+
+from analyzer.errors import InputError
+from analyzer.launch import registry
+from analyzer.launch.livequeue import RunQueue
+from analyzer.launch.spec import WORKLOADS_DIR, Spec, load_spec
+from analyzer.launch.sweep import expand
+from analyzer.sanitize import clean_text
+from analyzer.tui.screens.base import AnalyzerScreen
+
+STATUS_STYLE = {
+    "queued": "cyan",
+    "running": "bold green",
+    "finished": "green",
+    "failed": "bold red",
+    "stopped": "yellow",
+    "lost": "magenta",
+}
+
+
+@dataclass
+class SpecEntry:
+    path: Path
+    spec: Spec | None
+    error: str | None = None
+
+
+def find_specs(paths: list[str]) -> list[SpecEntry]:
+    """Launch specs under the paths (invalid TOML files that look like specs show their error)."""
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_file() and p.suffix == ".toml":
+            files.append(p)
+        elif p.is_dir():
+            files += sorted(p.glob("*.toml")) + sorted(p.glob("*/*.toml"))
+    files.append(WORKLOADS_DIR / "sweep.toml")
+    out: list[SpecEntry] = []
+    seen: set[Path] = set()
+    for f in files:
+        key = f.resolve()
+        if key in seen or f.name == "pyproject.toml" or f.name.endswith(".resolved.toml"):
+            continue
+        seen.add(key)
+        try:
+            out.append(SpecEntry(key, load_spec(key)))
+        except InputError as exc:
+            if "command" in f.read_text(errors="replace"):
+                out.append(SpecEntry(key, None, str(exc)))
+    return out
+
+
+def runs_dir_for(paths: list[str], spec_path: Path) -> Path:
+    """Where launched runs go (see the module docstring)."""
+    first = next((Path(p) for p in paths if Path(p).is_dir()), Path("."))
+    first = first.resolve()
+    if spec_path.parent == first or any(first.glob(f"*/{registry.RUN_FILE}")):
+        return first
+    return first / "runs"
+
+
+class LaunchScreen(AnalyzerScreen):
+    MODE = "launch"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "start", "Start"),
+        Binding("a", "start_all", "Start all"),
+        Binding("x", "stop", "Stop"),
+        Binding("K", "move(-1)", "Queue up"),
+        Binding("J", "move(1)", "Queue down"),
+        Binding("p", "pause", "Pause queue"),
+        Binding("R", "rescan", "Rescan specs", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.specs: list[SpecEntry] = []
+        self.queue: RunQueue | None = None
+        self.latest: dict[str, tuple[Path, dict]] = {}
+        self.message = ""
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="launch-head")
+        with Horizontal(id="launch-body"):
+            yield DataTable(id="launch-specs", cursor_type="row")
+            yield DataTable(id="launch-variants", cursor_type="row")
+        yield Static(id="launch-detail")
+
+    def on_mount(self) -> None:
+        specs = self.query_one("#launch-specs", DataTable)
+        specs.add_columns("spec", "variants")
+        variants = self.query_one("#launch-variants", DataTable)
+        variants.add_columns("#", "variant", "status", "run", "parameters")
+        self.action_rescan()
+        variants.focus()
+        self.set_interval(1.0, self.refresh_data)
+
+    def on_unmount(self) -> None:
+        if self.queue is not None:
+            self.queue.close()
+
+    # data --------------------------------------------------------------------------------------
+    @property
+    def current(self) -> SpecEntry | None:
+        table = self.query_one("#launch-specs", DataTable)
+        if not self.specs:
+            return None
+        return self.specs[min(max(table.cursor_row, 0), len(self.specs) - 1)]
+
+    def variant_names(self) -> list[str]:
+        entry = self.current
+        if entry is None or entry.spec is None:
+            return []
+        return [v.name for v in expand(entry.spec)[0]]
+
+    def runs_dir(self) -> Path | None:
+        entry = self.current
+        return runs_dir_for(self.tui.paths, entry.path) if entry else None
+
+    def _latest_runs(self) -> None:
+        self.latest = {}
+        entry, runs_dir = self.current, self.runs_dir()
+        if entry is None or entry.spec is None or runs_dir is None:
+            return
+        for path, rec in registry.list_runs(runs_dir):
+            if rec.get("name") == entry.spec.name:
+                self.latest[str(rec.get("variant"))] = (path, rec)
+
+    def action_rescan(self) -> None:
+        self.specs = find_specs(self.tui.paths)
+        table = self.query_one("#launch-specs", DataTable)
+        table.clear()
+        for e in self.specs:
+            label = e.spec.name if e.spec else e.path.name
+            count = str(len(expand(e.spec)[0])) if e.spec else "invalid"
+            table.add_row(clean_text(label), count)
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        if not self.is_mounted:
+            return
+        self._latest_runs()
+        table = self.query_one("#launch-variants", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        pending = [p.name for p in self.queue.pending] if self.queue else []
+        for i, name in enumerate(self.variant_names()):
+            path, rec = self.latest.get(name, (None, {}))
+            status = str(rec.get("status", "-"))
+            order = str(pending.index(path.name) + 1) if path and path.name in pending else ""
+            params = self._params(name)
+            table.add_row(
+                order,
+                clean_text(name),
+                Text(status, style=STATUS_STYLE.get(status, "dim")),
+                clean_text(path.name) if path else "-",
+                clean_text(params),
+                key=f"{i}:{name}",
+            )
+        if 0 <= cursor < table.row_count:
+            table.move_cursor(row=cursor, animate=False)
+        self._head()
+
+    def _params(self, name: str) -> str:
+        entry = self.current
+        if entry is None or entry.spec is None:
+            return ""
+        variant = next(v for v in expand(entry.spec)[0] if v.name == name)
+        return " ".join(f"{k}={v}" for k, v in variant.params.items())
+
+    def _head(self) -> None:
+        entry = self.current
+        head = Text("Launch", style="bold")
+        if entry is not None:
+            head.append(f"  {clean_text(str(entry.path))}", style="dim")
+            head.append(f"  → {clean_text(str(self.runs_dir()))}", style="dim")
+        if self.queue is not None and self.queue.paused:
+            head.append("  queue paused (p)", style="yellow")
+        self.query_one("#launch-head", Static).update(head)
+        detail = entry.error if entry is not None and entry.error else self.message
+        self.query_one("#launch-detail", Static).update(Text(clean_text(detail or "")))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "launch-specs":
+            self.refresh_data()
+
+    def _changed(self) -> None:
+        """From the queue's thread: refresh on the UI thread (ignored while the app closes)."""
+        with contextlib.suppress(RuntimeError):
+            self.app.call_from_thread(self.refresh_data)
+
+    def _queue(self) -> RunQueue:
+        if self.queue is None:
+            self.queue = RunQueue(on_change=self._changed)
+        return self.queue
+
+    # actions -----------------------------------------------------------------------------------
+    def _selected_variant(self) -> str | None:
+        names = self.variant_names()
+        row = self.query_one("#launch-variants", DataTable).cursor_row
+        return names[row] if 0 <= row < len(names) else None
+
+    def _launch(self, names: list[str]) -> None:
+        from analyzer.launch.session import prepare_sweep
+
+        entry, runs_dir = self.current, self.runs_dir()
+        if entry is None or entry.spec is None or runs_dir is None or not names:
+            return
+        try:
+            run_dirs, _ = prepare_sweep(entry.spec, runs_dir, names)
+        except InputError as exc:
+            self.message = str(exc)
+            self.notify(clean_text(str(exc)), severity="error")
+            return
+        self._queue().add(run_dirs)
+        self.message = f"queued {', '.join(names)} in {runs_dir}"
+        self.refresh_data()
+
+    def action_start(self) -> None:
+        name = self._selected_variant()
+        if name:
+            self._launch([name])
+
+    def action_start_all(self) -> None:
+        self._launch(self.variant_names())
+
+    def action_stop(self) -> None:
+        name = self._selected_variant()
+        path, rec = self.latest.get(name or "", (None, {}))
+        if path is None or rec.get("status") not in registry.ACTIVE:
+            self.message = f"{name}: nothing to stop"
+        else:
+            self._queue().stop(path)
+            self.message = f"stopping {path.name}"
+        self.refresh_data()
+
+    def action_move(self, delta: int) -> None:
+        name = self._selected_variant()
+        path = self.latest.get(name or "", (None, {}))[0]
+        if self.queue is not None and path is not None and self.queue.move(path, delta):
+            self.refresh_data()
+
+    def action_pause(self) -> None:
+        queue = self._queue()
+        queue.set_paused(not queue.paused)
+        self.refresh_data()

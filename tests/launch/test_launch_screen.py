@@ -1,0 +1,76 @@
+"""The Launch screen, driven by Pilot: start, reorder, pause and stop runs of a real spec."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from textual.widgets import DataTable
+
+from analyzer.launch import registry
+from analyzer.tui.app import AnalyzerApp
+from analyzer.tui.screens.launch import LaunchScreen, find_specs, runs_dir_for
+
+GATED = "import os, sys, time\nwhile not os.path.exists(sys.argv[1]): time.sleep(0.05)\n"
+
+
+def _spec(root: Path) -> Path:
+    gate = root / "gate"
+    spec = root / "quick.toml"
+    spec.write_text(
+        'name = "quick"\n'
+        f'command = ["{{python}}", "-c", {json.dumps(GATED)}, "{gate}"]\n'
+        '[[variants]]\nname = "a"\n[[variants]]\nname = "b"\n[[variants]]\nname = "c"\n',
+        encoding="utf-8",
+    )
+    return spec
+
+
+async def _until(pilot, pred, what: str, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_find_specs_and_runs_dir(tmp_path: Path) -> None:
+    spec = _spec(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
+    entries = find_specs([str(tmp_path)])
+    assert [e.path.name for e in entries] == ["quick.toml", "sweep.toml"]
+    assert runs_dir_for([str(tmp_path)], spec) == tmp_path.resolve()
+    other = tmp_path / "work"
+    other.mkdir()
+    assert runs_dir_for([str(other)], spec) == other.resolve() / "runs"
+
+
+async def test_launch_screen_starts_reorders_and_stops(tmp_path: Path) -> None:
+    _spec(tmp_path)
+    app = AnalyzerApp([str(tmp_path)], watch=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = LaunchScreen()
+        await app.push_screen(screen)
+        await pilot.pause()
+        variants = screen.query_one("#launch-variants", DataTable)
+        assert screen.variant_names() == ["a", "b", "c"] and variants.row_count == 3
+        await pilot.press("p")  # pause first, so the order can be changed before anything starts
+        assert screen.queue is not None and screen.queue.paused
+        await pilot.press("a")
+        await _until(pilot, lambda: len(screen.queue.pending) == 3, "three queued")
+        await pilot.press("down", "down", "K", "K")  # c to the front
+        assert [p.name.split("-")[0] for p in screen.queue.pending] == ["c", "a", "b"]
+        await pilot.press("p")
+        await _until(pilot, lambda: screen.latest["c"][1]["status"] == "running", "c running")
+        assert screen.latest["a"][1]["status"] == "queued"
+        await pilot.press("x")  # stop c (the cursor is on it)
+        await _until(pilot, lambda: screen.latest["c"][1]["status"] == "stopped", "c stopped")
+        await _until(pilot, lambda: screen.latest["a"][1]["status"] == "running", "a running")
+        (tmp_path / "gate").touch()
+        await _until(pilot, lambda: screen.latest["b"][1]["status"] == "finished", "b finished")
+        assert screen.latest["a"][1]["status"] == "finished"
+    statuses = {rec["variant"]: rec["status"] for _p, rec in registry.list_runs(tmp_path)}
+    assert statuses == {"a": "finished", "b": "finished", "c": "stopped"}

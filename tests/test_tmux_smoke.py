@@ -18,7 +18,9 @@ ANALYZER = Path(sys.executable).with_name("analyzer")
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
-    pytest.mark.skipif(not ANALYZER.exists(), reason="the analyzer console script is not installed"),
+    pytest.mark.skipif(
+        not ANALYZER.exists(), reason="the analyzer console script is not installed"
+    ),
 ]
 
 

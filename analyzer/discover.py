@@ -86,9 +86,26 @@ def _rank_dir_files(directory: Path) -> list[RankFile]:
     return files
 
 
+def _launched_console(directory: Path) -> list[RankFile]:
+    """A run started by ``analyzer launch`` (``run.json``) whose launcher writes no log files of
+    its own (``logs`` null): its ``console.log`` is its log. For msrun runs it is not (msrun
+    echoes the worker logs there: reading it too would count every line twice)."""
+    import json
+
+    try:
+        record = json.loads((directory / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    console = directory / "console.log"
+    if isinstance(record, dict) and not record.get("logs") and console.is_file():
+        return [RankFile(console, 0)]
+    return []
+
+
 def is_run_dir(directory: Path) -> bool:
-    """A directory that is one run (msrun layout, loose worker logs or rank_N dirs)."""
-    if (directory / "msrun_log").is_dir():
+    """A directory that is one run (msrun layout, loose worker logs, rank_N dirs, or a run
+    started by ``analyzer launch``, recognised by its ``run.json`` even before any log exists)."""
+    if (directory / "msrun_log").is_dir() or (directory / "run.json").is_file():
         return True
     try:
         names = os.listdir(directory)
@@ -118,7 +135,7 @@ def _profiler_dirs(directory: Path) -> list[Path]:
 
 
 def run_from_dir(directory: Path, group: str | None = None) -> Run:
-    files = _worker_files(directory) or _rank_dir_files(directory)
+    files = _worker_files(directory) or _rank_dir_files(directory) or _launched_console(directory)
     return Run(directory.name, directory, files, _profiler_dirs(directory), group)
 
 

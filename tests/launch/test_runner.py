@@ -139,3 +139,18 @@ def test_run_without_supervisor_is_reconciled_lost(tmp_path: Path) -> None:
     wait_until(lambda: not registry.pid_alive(registry.read_run(run_dir)["pid"]), what="run end")
     rec = registry.list_runs(runs)[0][1]
     assert rec["status"] == "lost" and "exit_code" not in rec
+
+
+def test_launched_runs_are_discovered_once(tmp_path: Path) -> None:
+    from analyzer.discover import discover
+
+    spec = _spec(tmp_path, "print(' iteration        1/       1 | lm loss: 1.0E+00 |')", "m-disc")
+    runs = tmp_path / "runs"
+    assert main(["launch", str(spec), "--runs-dir", str(runs)]) == 0
+    run_dir = _only_run(runs)
+    msrun_like = runs / "ms-20260101-000000"
+    msrun_like.mkdir()
+    registry.create_run(msrun_like, {"logs": "msrun_log", "launcher": "msrun"})
+    (msrun_like / "console.log").write_text("echoed worker lines\n")
+    found = {r.name: [f.path.name for f in r.files] for r in discover([runs])}
+    assert found == {run_dir.name: ["console.log"], msrun_like.name: []}

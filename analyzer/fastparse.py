@@ -1,10 +1,12 @@
 """The bulk path: parse a whole file fast, giving exactly the records of the line path.
 
-Lines are split and prefiltered by polars (a literal Aho-Corasick match of every parser's
-TRIGGERS, plus the CONTEXT windows after block openers); only candidate lines reach the
-Python parsers, through the same :class:`parsers.FileParser` the live tail uses. Lines between
-candidates are counted as unrecognised, and a gap closes open multi-line records exactly as an
-unclaimed line would. Files are read in bounded chunks cut at newlines, so memory stays flat.
+Lines are split and prefiltered by polars (a literal match of every parser's TRIGGERS, plus the
+CONTEXT windows after block openers). Candidate lines of the high-volume Megatron shapes
+(iteration, timer and memory-report lines) that pass a strict shape check are parsed by polars
+(:mod:`analyzer.fastparse_vec`); every other candidate goes through the same
+:class:`parsers.FileParser` the live tail uses. Lines between candidates are counted as
+unrecognised, and a gap closes open multi-line records exactly as an unclaimed line would.
+Files are read in bounded chunks cut at newlines, so memory stays flat.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from analyzer.store import frames_from_records
-from parsers import FileParser, ParseStats, Record
-from parsers.prefilter import MAX_LINE_CHARS, context_rules, has_full_triggers, trigger_literals
+from analyzer.fastparse_mask import candidate_mask
+from analyzer.fastparse_vec import ITERATION, MEMORY, PYTHON, TIMER, classify, shape_rows
+from analyzer.store import records_to_frame
+from parsers import KINDS, SCHEMAS, FileParser, ParseStats, Record
 
-CHUNK = 64 << 20
+CHUNK = 32 << 20
+_KIND_OF = {ITERATION: "step", TIMER: "timer", MEMORY: "memory"}
 
 
 @dataclass
@@ -48,57 +52,223 @@ def _lines(data: bytes) -> tuple[pl.Series, int]:
         return pl.Series("line", [s.rstrip("\r") for s in out], dtype=pl.String), bad
 
 
-def candidate_mask(lines: pl.Series, carry: int = 0) -> tuple[pl.Series, int]:
-    """Lines a parser might claim: a trigger, an oversized line, or inside a context window.
+class _Walk:
+    """Feeds one file's candidate lines, in order, to the Python parser or the vectorised shapes.
 
-    ``carry`` lines at the start are still inside a window opened in the previous chunk; the
-    second value is how many lines of the next chunk this chunk's windows reach into.
+    A run of consecutive safe candidates is taken whole when no parser holds an open block at
+    its start: such lines are claimed by the Megatron parser first (it comes first in the
+    registry), open nothing and close nothing, so only the statistics, the rank prefix and the
+    Megatron parser's last step need keeping in step. Records keep the line path's order
+    through ``key``: Python record j has key 2j+1; rows of a run taken when j records were out
+    have key 2j (ties in line order).
     """
-    n = len(lines)
-    if not has_full_triggers():
-        return pl.Series([True] * n), 0
-    mask = lines.str.contains_any(trigger_literals()) | (lines.str.len_bytes() > MAX_LINE_CHARS)
-    reach = max(0, carry - n)
-    if carry:
-        mask = mask | (pl.int_range(n, eager=True) < carry)
-    for literal, width in context_rules():
-        opens = lines.str.contains(literal, literal=True)
-        if not opens.any():
-            continue
-        window = opens.cast(pl.Int8).shift(1, fill_value=0)
-        window = window.rolling_max(window_size=width, min_samples=1)
-        mask = mask | window.fill_null(0).cast(pl.Boolean) | opens
-        last = opens.arg_true()[-1]
-        reach = max(reach, width - (n - 1 - last))
-    return mask.fill_null(True), reach
+
+    def __init__(self, fp: FileParser) -> None:
+        self.fp = fp
+        self.meg = fp.parser("megatron")
+        self.records: list[Record] = []
+        self.parts: dict[str, list[pl.DataFrame]] = {k: [] for k in _KIND_OF.values()}
+
+    def chunk(self, lines: pl.Series, first_lineno: int, carry: int) -> int:
+        """Feed one chunk's lines; returns how far its context windows reach into the next."""
+        mask, reach = candidate_mask(lines, carry)
+        idx = mask.arg_true()
+        texts = lines.gather(idx)
+        kinds = classify(texts)
+        if not (kinds != PYTHON).any():
+            self._python_only(idx.to_list(), texts.to_list(), len(lines), first_lineno)
+            return reach
+        shapes = shape_rows(texts, kinds)
+        kinds = _final_kinds(len(idx), shapes)
+        runs = self._mixed(idx.to_list(), texts, kinds, shapes, len(lines), first_lineno)
+        self._collect(shapes, runs, idx, first_lineno)
+        return reach
+
+    def _python_only(self, idx: list[int], texts: list[str], n: int, first_lineno: int) -> None:
+        fp, out, prev = self.fp, self.records, -1
+        for i, text in zip(idx, texts, strict=True):
+            if i != prev + 1:
+                fp.skip_lines(i - prev - 1)
+                out.extend(fp.close_pending())
+            out.extend(fp.feed(text, first_lineno + i))
+            prev = i
+        self._tail(n, prev)
+
+    def _tail(self, n: int, prev: int) -> None:
+        if n - prev - 1:
+            self.fp.skip_lines(n - prev - 1)
+            self.records.extend(self.fp.close_pending())
+
+    def _mixed(
+        self,
+        idx: list[int],
+        texts: pl.Series,
+        kinds: pl.Series,
+        shapes: dict[int, pl.DataFrame],
+        n: int,
+        first_lineno: int,
+    ) -> list[tuple[int, int, int, int | None]]:
+        """The walk: Python candidates one by one, safe runs whole; returns the runs taken."""
+        fp, out = self.fp, self.records
+        py_pos = (kinds == PYTHON).arg_true().to_list()
+        py_texts = texts.gather(py_pos).to_list() if py_pos else []
+        info = _RunInfo(len(idx), kinds, shapes)
+        runs: list[tuple[int, int, int, int | None]] = []
+        prev, a = -1, 0
+        for q, text in zip([*py_pos, len(idx)], [*py_texts, None], strict=True):
+            while a < q:  # a run of safe candidates [a, q)
+                i = idx[a]
+                if i != prev + 1:
+                    fp.skip_lines(i - prev - 1)
+                    out.extend(fp.close_pending())
+                if fp.pending:  # an open block sees this line first: the Python way
+                    out.extend(fp.feed(texts[a], first_lineno + i))
+                    prev, a = i, a + 1
+                    continue
+                last = idx[q - 1]
+                fp.count_claimed(last - i + 1, q - a, info.ranks[q - 1])
+                runs.append((a, q, 2 * len(out), self.meg.last_step))
+                step = info.last_step(a, q)
+                if step is not None:
+                    self.meg.note_iteration(step)
+                prev, a = last, q
+            if text is not None:
+                i = idx[q]
+                if i != prev + 1:
+                    fp.skip_lines(i - prev - 1)
+                    out.extend(fp.close_pending())
+                out.extend(fp.feed(text, first_lineno + i))
+                prev, a = i, q + 1
+        self._tail(n, prev)
+        return runs
+
+    def _collect(
+        self,
+        shapes: dict[int, pl.DataFrame],
+        runs: list[tuple[int, int, int, int | None]],
+        idx: pl.Series,
+        first_lineno: int,
+    ) -> None:
+        """Rows of the runs taken → frames with the canonical columns plus ``key``."""
+        if not runs:
+            return
+        a, b, key, init = zip(*runs, strict=True)
+        taken = (
+            pl.DataFrame(
+                {"a": a, "b": b, "key": key, "init": init},
+                schema={"a": pl.UInt32, "b": pl.UInt32, "key": pl.Int64, "init": pl.Int64},
+            )
+            .with_columns(run=pl.int_range(pl.len()), row=pl.int_ranges("a", "b", dtype=pl.UInt32))
+            .explode("row")
+            .select("row", "key", "run", "init")
+        )
+        steps = _timer_steps(taken, shapes)
+        for kind, frame in shapes.items():
+            got = frame.join(taken, on="row", how="inner", maintain_order="left")
+            if not got.height:
+                continue
+            if kind == TIMER:
+                got = got.join(steps, on="row", how="left", maintain_order="left")
+            got = got.with_columns(line=idx.gather(got["row"]).cast(pl.Int64) + first_lineno)
+            name = _KIND_OF[kind]
+            self.fp.stats.records[name] = self.fp.stats.records.get(name, 0) + got.height
+            self.parts[name].append(_canonical(name, got, self.fp))
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """Every kind's frame in the line path's record order."""
+        by_kind: dict[str, list[Record]] = {k: [] for k in KINDS}
+        keys: dict[str, list[int]] = {k: [] for k in KINDS}
+        for j, rec in enumerate(self.records):
+            kind = rec.get("kind", "")
+            if kind in by_kind:
+                by_kind[kind].append(rec)
+                keys[kind].append(2 * j + 1)
+        out: dict[str, pl.DataFrame] = {}
+        for kind in KINDS:
+            py = records_to_frame(kind, by_kind[kind])
+            parts = self.parts.get(kind, [])
+            if not parts:
+                out[kind] = py
+                continue
+            py = py.with_columns(key=pl.Series(keys[kind], dtype=pl.Int64))
+            both = pl.concat([py, *parts], how="vertical")
+            if py.height:
+                both = both.sort(["key", "line"], maintain_order=True)
+            out[kind] = both.drop("key")
+        return out
 
 
-def feed_candidates(
-    fp: FileParser, lines: pl.Series, first_lineno: int, carry: int = 0
-) -> tuple[list[Record], int]:
-    """Feed only candidate lines to the parser; gaps close open blocks; skipped lines counted."""
-    mask, reach = candidate_mask(lines, carry)
-    idx = mask.arg_true().to_list()
-    texts = lines.gather(idx).to_list() if idx else []
-    out: list[Record] = []
-    prev = -1
-    for i, text in zip(idx, texts, strict=True):
-        if i != prev + 1:
-            fp.skip_lines(i - prev - 1)
-            out.extend(fp.close_pending())
-        out.extend(fp.feed(text, first_lineno + i))
-        prev = i
-    tail = len(lines) - prev - 1
-    if tail:
-        fp.skip_lines(tail)
-        out.extend(fp.close_pending())
-    return out, reach
+class _RunInfo:
+    """Per-candidate lookups the walk needs at run ends (built lazily, once per chunk)."""
+
+    def __init__(self, n: int, kinds: pl.Series, shapes: dict[int, pl.DataFrame]) -> None:
+        rank = pl.Series([None] * n, dtype=pl.Int64)
+        step = pl.Series([None] * n, dtype=pl.Int64)
+        for frame in shapes.values():
+            first = frame.unique("row", keep="first", maintain_order=True)
+            rank = rank.scatter(first["row"], first["prefix_rank"])
+        it = shapes[ITERATION]
+        step = step.scatter(it["row"], it["step"])
+        pos = pl.Series([None] * n, dtype=pl.Int64).scatter(
+            it["row"], it["row"].cast(pl.Int64)
+        )
+        self.ranks: list[int | None] = rank.to_list()
+        self._step = step.forward_fill().to_list()
+        self._pos = pos.forward_fill().to_list()
+
+    def last_step(self, a: int, b: int) -> int | None:
+        """The step of the last iteration line among candidates [a, b), if any."""
+        pos = self._pos[b - 1]
+        return self._step[b - 1] if pos is not None and pos >= a else None
+
+
+def _final_kinds(n: int, shapes: dict[int, pl.DataFrame]) -> pl.Series:
+    """Shapes that survived the strict checks; the rest go to Python."""
+    kinds = pl.Series([PYTHON] * n, dtype=pl.Int8)
+    for kind, frame in shapes.items():
+        rows = frame["row"].unique()
+        kinds = kinds.scatter(rows, pl.Series([kind] * len(rows), dtype=pl.Int8))
+    return kinds
+
+
+def _timer_steps(taken: pl.DataFrame, shapes: dict[int, pl.DataFrame]) -> pl.DataFrame:
+    """Each taken timer line's step: the last iteration before it in its run, else the run's
+    starting value (the Megatron parser's last step when the run began)."""
+    it = shapes[ITERATION].select("row", "step")
+    tm = shapes[TIMER].select("row").unique()
+    both = pl.concat([it, tm.with_columns(step=pl.lit(None, pl.Int64))]).join(
+        taken, on="row", how="inner"
+    )
+    both = both.sort("row").with_columns(
+        pl.col("step").forward_fill().over("run").fill_null(pl.col("init"))
+    )
+    return both.join(tm, on="row", how="semi").select("row", "step")
+
+
+def _canonical(kind: str, got: pl.DataFrame, fp: FileParser) -> pl.DataFrame:
+    """Vectorised rows → the kind's schema (+ ``key``), stamped as FileParser stamps records."""
+    schema = SCHEMAS[kind]
+    rank = pl.col("prefix_rank").fill_null(pl.lit(fp.rank, pl.Int64))
+    if "rank" in got.columns:  # a rank the line names wins over its prefix
+        rank = pl.col("rank").fill_null(rank)
+    cols = {
+        "run": pl.lit(fp.run, pl.String),
+        "source": pl.lit(fp.source, pl.String),
+        "rank": rank,
+    }
+    exprs = [
+        (cols[name] if name in cols else pl.col(name) if name in got.columns else pl.lit(None))
+        .cast(dtype)
+        .alias(name)
+        for name, dtype in schema.items()
+    ]
+    return got.select(*exprs, pl.col("key"))
 
 
 def parse_file_fast(path: str, run: str, rank: int | None, *, chunk: int = CHUNK) -> FileFrames:
     """Parse one whole file (a partial last line is held back and reported)."""
     fp = FileParser(source=path, run=run, rank=rank)
-    records: list[Record] = []
+    walk = _Walk(fp)
     offset, lineno, carry, reach = 0, 1, b"", 0
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -114,11 +284,11 @@ def parse_file_fast(path: str, run: str, rank: int | None, *, chunk: int = CHUNK
                 continue
             carry = data[cut + 1 :]
             lines, bad = _lines(data[: cut + 1])
+            del data
             fp.stats.decode_errors += bad
-            got, reach = feed_candidates(fp, lines, lineno, reach)
-            records.extend(got)
+            reach = walk.chunk(lines, lineno, reach)
             lineno += len(lines)
     finally:
         os.close(fd)
-    records.extend(fp.flush())
-    return FileFrames(frames_from_records(records), fp.stats, bool(carry))
+    walk.records.extend(fp.flush())
+    return FileFrames(walk.frames(), fp.stats, bool(carry))

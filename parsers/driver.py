@@ -82,6 +82,23 @@ class FileParser:
                 out.extend(parser.flush())
         return self._stamp(out, self._prev_rank)
 
+    @property
+    def pending(self) -> bool:
+        """True while some parser holds an open multi-line record (the next line goes there first)."""
+        return any(p.pending for p in self._parsers)
+
+    def parser(self, name: str) -> LineParser:
+        """The family parser of that name (the bulk path keeps its state in step)."""
+        return next(p for p in self._parsers if p.name == name)
+
+    def count_claimed(self, lines: int, claimed: int, last_rank: int | None) -> None:
+        """Count ``lines`` lines, ``claimed`` of them parsed elsewhere (the bulk path's vectorised
+        shapes) and the rest proved unclaimable; ``last_rank`` is the rank prefix of the last."""
+        self.stats.lines += lines
+        self.stats.recognised += claimed
+        self.stats.unrecognised += lines - claimed
+        self._prev_rank = last_rank
+
     def skip_lines(self, n: int) -> None:
         """Count ``n`` lines a prefilter proved no parser would claim."""
         self.stats.lines += n

@@ -70,6 +70,16 @@ class MegatronParser(BaseParser):
     def pending(self) -> bool:
         return self._wrapped is not None or self._timer_header is not None
 
+    @property
+    def last_step(self) -> int | None:
+        """The step of the last iteration line (timer records carry it)."""
+        return self._last_step
+
+    def note_iteration(self, step: int) -> None:
+        """An iteration line parsed elsewhere (the bulk path): the state ``_iteration`` keeps."""
+        self._last_step = step
+        self._in_args = False
+
     def feed(self, text: str, lineno: int) -> list[Record] | None:
         if self._wrapped is not None:
             return self._continue_wrapped(text)

@@ -1,0 +1,65 @@
+"""The candidate mask of the bulk path: lines some parser might claim.
+
+A line is a candidate when it holds one of the parsers' TRIGGERS, is oversized, or lies in a
+CONTEXT window after a block opener (:mod:`parsers.prefilter`). Every opener literal holds a
+trigger literal (checked here; otherwise the whole chunk is searched), so openers are looked for
+among the candidates only, not in every line.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import polars as pl
+
+from parsers.prefilter import MAX_LINE_CHARS, context_rules, has_full_triggers, trigger_literals
+
+
+@cache
+def _trigger_regex() -> str:
+    """One regex alternation of every trigger literal (faster here than ``contains_any``)."""
+    lits = sorted(trigger_literals(), key=len, reverse=True)
+    twos = [t for t in lits if len(t) == 2 and t[0] == "E"]
+    rest = [re.escape(t) for t in lits if t not in twos]
+    if twos:
+        rest.append("E[" + "".join(sorted(re.escape(t[1]) for t in twos)) + "]")
+    return "|".join(rest)
+
+
+@cache
+def _openers_are_triggers() -> bool:
+    lits = trigger_literals()
+    return all(any(t in opener for t in lits) for opener, _w in context_rules())
+
+
+def candidate_mask(lines: pl.Series, carry: int = 0) -> tuple[pl.Series, int]:
+    """Lines a parser might claim: a trigger, an oversized line, or inside a context window.
+
+    ``carry`` lines at the start are still inside a window opened in the previous chunk; the
+    second value is how many lines of the next chunk this chunk's windows reach into.
+    """
+    n = len(lines)
+    if not has_full_triggers():
+        return pl.Series([True] * n), 0
+    mask = lines.str.contains(_trigger_regex()) | (lines.str.len_bytes() > MAX_LINE_CHARS)
+    where = mask.arg_true() if _openers_are_triggers() else pl.int_range(n, eager=True)
+    texts = lines.gather(where)
+    reach_at = pl.Series([None] * n, dtype=pl.Int64)
+    for literal, width in context_rules():
+        opens = where.filter(texts.str.contains(literal, literal=True)).cast(pl.Int64)
+        if not len(opens):
+            continue
+        ends = opens + width
+        ends = pl.select(pl.max_horizontal(reach_at.gather(opens), ends)).to_series()
+        reach_at = reach_at.scatter(opens, ends)
+        mask = mask.scatter(opens, True)
+    reach = max(0, carry - n)
+    last_end = reach_at.max()
+    if last_end is not None:
+        covered = reach_at.shift(1).forward_fill().cum_max()
+        mask = mask | (covered >= pl.int_range(n, eager=True)).fill_null(False)
+        reach = max(reach, int(last_end) - (n - 1))
+    if carry:
+        mask = mask | (pl.int_range(n, eager=True) < carry)
+    return mask.fill_null(True), reach

@@ -58,28 +58,22 @@ def print_event(kind: str, run_dir: Path, record: dict[str, Any]) -> None:
 
 
 def _list(spec_path: Path) -> int:
+    """The variants (name, launcher and world size, command) and the skipped ones with why."""
     from analyzer.launch.command import substitute_args
     from analyzer.launch.spec import load_spec
-    from analyzer.launch.sweep import expand
+    from analyzer.launch.sweep import expand, world_size
 
     spec = load_spec(spec_path)
     variants, skipped = expand(spec)
     for v in variants:
-        args = substitute_args(
-            spec.command,
-            {
-                "python": "python",
-                "workloads": "WORKLOADS",
-                "spec_dir": ".",
-                "run_dir": "RUN_DIR",
-                "variant": v.name,
-                **v.params,
-            },
-            "command",
-        )
-        print(f"{v.name}\t{' '.join(args)}")
+        values = {"python": "python", "workloads": "WORKLOADS", "spec_dir": "SPEC_DIR"}
+        values |= {"run_dir": "RUN_DIR", "variant": v.name, **v.params}
+        args = substitute_args(spec.command, values, "command")
+        world = world_size(spec, v)
+        where = spec.launcher + (f" ×{world}" if world else "")
+        print(clean_text(f"{v.name}\t{where}\t{' '.join(args)}"))
     for s in skipped:
-        print(f"# skipped {s.name}: {s.reason}")
+        print(clean_text(f"# skipped {s.name}: {s.reason}"))
     return 0
 
 

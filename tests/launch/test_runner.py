@@ -154,3 +154,46 @@ def test_launched_runs_are_discovered_once(tmp_path: Path) -> None:
     (msrun_like / "console.log").write_text("echoed worker lines\n")
     found = {r.name: [f.path.name for f in r.files] for r in discover([runs])}
     assert found == {run_dir.name: ["console.log"], msrun_like.name: []}
+
+
+def test_interrupted_foreground_launch_stops_its_runs(tmp_path: Path) -> None:
+    marker = f"m-int-{os.getpid()}"
+    spec = _spec(tmp_path, "import time; print('up', flush=True); time.sleep(600)", marker)
+    runs = tmp_path / "runs"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "analyzer", "launch", str(spec), "--runs-dir", str(runs)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_until(lambda: runs.is_dir() and any(runs.iterdir()), what="run directory")
+    run_dir = _only_run(runs)
+    wait_until(
+        lambda: (
+            (run_dir / "console.log").exists() and "up" in (run_dir / "console.log").read_text()
+        ),
+        what="run up",
+    )
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
+    assert registry.read_run(run_dir)["status"] == "stopped"
+    assert processes_mentioning(marker) == []
+
+
+def test_parallel_runs_at_once(tmp_path: Path) -> None:
+    gate = tmp_path / "gate"
+    code = f"import os, time\nwhile not os.path.exists({str(gate)!r}): time.sleep(0.05)\n"
+    spec = write_spec(
+        tmp_path,
+        f'command = ["{{python}}", "-c", {json.dumps(code)}]\n[matrix]\nn = [1, 2, 3]\n',
+    )
+    runs = tmp_path / "runs"
+    args = ["launch", str(spec), "--runs-dir", str(runs), "--detach", "--parallel", "2"]
+    assert main(args) == 0
+
+    def statuses() -> list[str]:
+        return sorted(rec["status"] for _p, rec in registry.list_runs(runs))
+
+    wait_until(lambda: statuses() == ["queued", "running", "running"], what="two running")
+    gate.touch()
+    wait_until(lambda: statuses() == ["finished"] * 3, what="all finished")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,18 @@ def test_cli_bad_spec_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "not valid TOML" in capsys.readouterr().err
     assert main(["launch", str(tmp_path / "missing.toml")]) == 2
     assert not (tmp_path / "runs").exists()
+
+
+def test_torchrun_argv_and_plain_command(tmp_path: Path) -> None:
+    import shutil
+
+    if not shutil.which("torchrun") and not (Path(sys.executable).parent / "torchrun").exists():
+        with pytest.raises(InputError, match="'torchrun' not found"):
+            spec = spec_from_dict({"command": ["t.py"], "launcher": "torchrun"})
+            plan(spec, expand(spec)[0][0], tmp_path)
+    spec = spec_from_dict(
+        {"command": ["{python}", "t.py", "--run", "{run_dir}"], "env": {"X": "{variant}"}}
+    )
+    p = plan(spec, expand(spec)[0][0], tmp_path)
+    assert p.argv == [sys.executable, "t.py", "--run", str(tmp_path)]
+    assert p.env["X"] == spec.name and p.env["ANALYZER_RUN_DIR"] == str(tmp_path)

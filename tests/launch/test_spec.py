@@ -144,3 +144,15 @@ def test_torchrun_argv_and_plain_command(tmp_path: Path) -> None:
     p = plan(spec, expand(spec)[0][0], tmp_path)
     assert p.argv == [sys.executable, "t.py", "--run", str(tmp_path)]
     assert p.env["X"] == spec.name and p.env["ANALYZER_RUN_DIR"] == str(tmp_path)
+
+
+def test_qwen_example_spec_expands_to_the_tutorial_strategies(tmp_path: Path) -> None:
+    spec = load_spec(WORKLOADS_DIR / "examples" / "qwen25_7b_strategies.toml")
+    variants, skipped = expand(spec)
+    assert not skipped and len(variants) == 7
+    by_name = {v.name: v for v in variants}
+    recompute = plan(spec, by_name["tp4pp2-recompute"], tmp_path)
+    assert "--worker_num=8" in recompute.argv and "--recompute-granularity" in recompute.argv
+    dry = plan(spec, by_name["tp4pp2-dryrun"], tmp_path)
+    assert "--sim_level=1" in dry.argv and dry.env["MS_DRY_RUN"] == "1"
+    assert dry.env["GLOG_v"] == "1"

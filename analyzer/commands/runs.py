@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from pathlib import Path
 
 from analyzer.sanitize import clean_text
@@ -30,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _row(path: Path, rec: dict) -> list[str]:
     code = rec.get("exit_code")
     dur = rec.get("duration_s")
+    if dur is None and rec.get("status") == "running" and rec.get("started_at"):
+        dur = time.time() - float(rec["started_at"])
     return [
         path.name,
         str(rec.get("status", "?")),

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.errors import InputError
+from analyzer.sanitize import clean_text
 
 INSTALL_HINT = (
     "analyzer demo needs MindSpore, which is an optional extra: "
@@ -77,12 +78,35 @@ def print_comparison(runs_dir: Path) -> None:
     sys.stdout.write(render(comparison, "table"))
 
 
+def print_progress(batch: Any) -> None:
+    """Rank 0's first, every 5th and last step of each run, as the live tail parses them."""
+    for rec in batch.records:
+        step, total = rec.get("step"), rec.get("total_steps")
+        if rec.get("kind") != "step" or rec.get("rank") not in (0, None) or step is None:
+            continue
+        if step == 1 or step % 5 == 0 or step == total:
+            loss, ms = rec.get("loss"), rec.get("step_time_ms")
+            print(
+                f"  {clean_text(str(rec.get('run')))}: step {step}/{total or '?'}"
+                + (f"  loss {loss:.4f}" if isinstance(loss, float) else "")
+                + (f"  {ms:.0f} ms" if isinstance(ms, float) else ""),
+                file=sys.stderr,
+                flush=True,
+            )
+
+
 def _headless(run_dirs: list[Path], runs_dir: Path) -> int:
     from analyzer.commands.launch import print_event
     from analyzer.launch.session import run_foreground
+    from analyzer.live import LiveSession
 
     started = time.monotonic()
-    records, interrupted = run_foreground(run_dirs, on_event=print_event)
+    live = LiveSession([runs_dir], use_cache=False)
+    live.start(print_progress)
+    try:
+        records, interrupted = run_foreground(run_dirs, on_event=print_event)
+    finally:
+        live.stop()
     took = time.monotonic() - started
     print(f"{len(run_dirs)} runs in {took:.0f} s; logs in {runs_dir}", file=sys.stderr)
     if interrupted:

@@ -201,10 +201,13 @@ def build(args: argparse.Namespace, world: int):
 
     grad_fn = ms.value_and_grad(forward, None, optimizer.parameters)
 
+    all_reduce = ops.AllReduce() if world > 1 else None
+
     def train_step(x: ms.Tensor, y: ms.Tensor) -> tuple[float, float]:
         loss, grads = grad_fn(x, y)
-        if reducer is not None:
+        if reducer is not None and all_reduce is not None:
             grads = reducer(grads)
+            loss = all_reduce(loss) / world  # the logged loss is the data-parallel mean
         norm = float(ops.sqrt(sum((g * g).sum() for g in grads)).asnumpy())
         optimizer(grads)
         return float(loss.asnumpy()), norm

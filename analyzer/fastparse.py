@@ -209,9 +209,7 @@ class _RunInfo:
             rank = rank.scatter(first["row"], first["prefix_rank"])
         it = shapes[ITERATION]
         step = step.scatter(it["row"], it["step"])
-        pos = pl.Series([None] * n, dtype=pl.Int64).scatter(
-            it["row"], it["row"].cast(pl.Int64)
-        )
+        pos = pl.Series([None] * n, dtype=pl.Int64).scatter(it["row"], it["row"].cast(pl.Int64))
         self.ranks: list[int | None] = rank.to_list()
         self._step = step.forward_fill().to_list()
         self._pos = pos.forward_fill().to_list()

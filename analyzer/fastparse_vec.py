@@ -1,114 +1,161 @@
 """Vectorised (polars) parsing of the high-volume Megatron shapes, for the bulk path.
 
-Only lines of a strictly checked shape are taken here: printable ASCII, a known head (iteration
-line, ``time (ms) | ...`` timer line, ``[Rank N] (after K iterations) memory (MB) | ...``
-report), and every ``key: value`` pair with a plain decimal number (``-12.5E+01``; ints as
-plain digits) that Python's ``float`` and polars' cast read alike. Anything else (``nan``,
-``1,234``, ``85%``, GB memory keys, a timestamp with a fraction, a key with a quote) is left to
-the Python parser. The field tables come from :mod:`parsers.megatron_fields`, so both paths use
+Only lines of a strictly checked shape are taken here: a known head matched from the start of
+the line (iteration line, ``time (ms) | ...`` timer line, ``[Rank N] (after K iterations)
+memory (MB) | ...`` report; printable ASCII up to the first ``|``), a tail of spaces after
+the last ``|``, and every ``key: value`` pair the parser reads holding a plain decimal number
+(``-12.5E+01``; ints as plain digits) that Python's ``float`` and polars' cast read alike.
+Keys are normalised by the parser's own ``norm_key`` (over the few distinct raw keys). Anything
+else (``nan``, ``1,234``, ``85%``, GB memory keys, a timestamp with a fraction) is left to the
+Python parser. The field tables come from :mod:`parsers.megatron_fields`, so both paths use
 one set; the caller (:mod:`analyzer.fastparse`) decides which safe lines may be taken (no parser
 may hold an open block at that point) and keeps the parsers' state in step.
 """
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 
 from parsers.driver import MAX_LINE_CHARS
-from parsers.megatron_fields import ITERATION_FIELDS, MEMORY_GB_FIELDS, MEMORY_REPORT_FIELDS
+from parsers.megatron_fields import (
+    ITERATION_FIELDS,
+    MEMORY_GB_FIELDS,
+    MEMORY_REPORT_FIELDS,
+    norm_key,
+)
 
 #: Candidate kinds: 0 = the Python parser, else a vectorised shape.
 PYTHON, ITERATION, TIMER, MEMORY = 0, 1, 2, 3
 
 _RANK = r"^(?:\[(?:default|rank) ?([0-9]{1,9})\]: ?)?"
+_DATE = r"\[([0-9]{4}-[0-9]{2}-[0-9]{2}) ([0-9]{2}:[0-9]{2}:[0-9]{2})\]"
+#: Heads, matched from the start of the line (the parts before the first ``|``).
 _ITERATION = (
-    _RANK + r"(?: {0,40}\[([0-9]{4}-[0-9]{2}-[0-9]{2}) ([0-9]{2}:[0-9]{2}:[0-9]{2})\])? {0,40}"
-    r"iteration( {0,40}([0-9]{1,12}) {0,40}/ {0,40}([0-9]{0,12}) {0,40})(\|(?:.*\|)?) *$"
+    _RANK + r"(?: {0,40}" + _DATE + r")? {0,40}"
+    r"iteration {0,40}[0-9]{1,12} {0,40}/ {0,40}[0-9]{0,12} {0,40}\|"
 )
-_TIMER = _RANK + r"time \(ms\)( \|.*)$"
-_MEMORY = _RANK + r"\[Rank ([0-9]{1,9})\] \(after ([0-9]{1,12}) iterations\) memory \(MB\)(.*)$"
+_TIMER = _RANK + r"time \(ms\) \|"
+_MEMORY = _RANK + r"\[Rank [0-9]{1,9}\] \(after [0-9]{1,12} iterations\) memory \(MB\) \|"
+_TAIL = r"\| *$"
+_PREFIX_RANK = r"^\[(?:default|rank) ?([0-9]{1,9})\]:"
+_PREFIX_DATE = r"^(?:\[(?:default|rank) ?[0-9]{1,9}\]: ?)? {0,40}" + _DATE
 _NUMBER = r"^-?[0-9]{1,30}(?:\.[0-9]{1,30})?(?:[eE][-+]?[0-9]{1,2})?$"
 _INT = r"^-?[0-9]{1,15}$"
-_PRINTABLE = r"^[ -~]*$"
-#: Bytes no vectorised shape may hold (they steer the Python parser elsewhere).
-_FORBIDDEN_TIMER = ("iteration", "memory (MB)", "arguments")
+#: Literals a timer line may not hold (the Megatron parser would look at it as another shape).
+_FORBIDDEN_TIMER = ["iteration", "memory (MB)"]
 
 _FLOAT_FIELDS = sorted({f for f, t in ITERATION_FIELDS.values() if t is float})
 _INT_FIELDS = sorted({f for f, t in ITERATION_FIELDS.values() if t is int})
 _FIELD_OF = {k: f for k, (f, _t) in ITERATION_FIELDS.items()}
-_INT_KEYS = [k for k, (_f, t) in ITERATION_FIELDS.items() if t is int]
+_INT_KEYS = {k for k, (_f, t) in ITERATION_FIELDS.items() if t is int}
 
 
 def _pairs(frame: pl.DataFrame, body: str) -> pl.DataFrame:
-    """``| a: 1 | b: 2 |`` per row → one row per pair (row, pos, key, value); as parse_pairs."""
-    seg = (
-        frame.select("row", pl.col(body).str.split("|").alias("seg"))
-        .explode("seg")
-        .with_columns(pos=pl.int_range(pl.len()))
-        .filter(pl.col("seg").str.contains(":", literal=True))
-    )
-    parts = pl.col("seg").str.splitn(":", 2)
-    return seg.select(
-        "row",
-        "pos",
-        key=parts.struct.field("field_0").str.strip_chars(" ").str.replace_all("  +", " "),
-        value=parts.struct.field("field_1").str.strip_chars(" "),
+    """``| a: 1 | b: 2 |`` per row → one row per pair (row, key, value), as ``parse_pairs``.
+
+    Segments without ``:`` are dropped; the key is cut at the first ``:`` and normalised by
+    ``norm_key`` itself (applied to the distinct raw keys only); the value is stripped of spaces
+    (other whitespace then fails the number check and sends the line to Python).
+    """
+    seg = frame.select("row", seg=pl.col(body).str.split("|")).explode("seg")
+    colon = pl.col("seg").str.find(":", literal=True)
+    seg = seg.with_columns(colon=colon).filter(pl.col("colon").is_not_null())
+    raw = seg.select(pl.col("seg").str.slice(0, pl.col("colon")).alias("raw"))["raw"]
+    keys = {k: norm_key(k) for k in raw.unique().to_list()}
+    return pl.DataFrame(
+        {
+            "row": seg["row"],
+            "key": raw.replace_strict(keys, return_dtype=pl.String),
+            "value": seg.select(
+                pl.col("seg").str.slice(pl.col("colon") + 1).str.strip_chars(" ")
+            ).to_series(),
+        }
     )
 
 
 def _bad_rows(pairs: pl.DataFrame, bad: pl.Expr) -> pl.Series:
-    return pairs.filter(bad)["row"].unique()
+    return pairs.filter(bad)["row"].unique().implode()
+
+
+#: Per shape: a cheap literal every such line holds, then the strict head.
+_SHAPES: tuple[tuple[int, str, str], ...] = (
+    (ITERATION, "iteration", _ITERATION),
+    (TIMER, "time (ms) |", _TIMER),
+    (MEMORY, "memory (MB) |", _MEMORY),
+)
 
 
 def classify(texts: pl.Series) -> pl.Series:
-    """Per candidate line: which vectorised shape it is safely of (PYTHON when none)."""
-    ok = texts.str.contains(_PRINTABLE) & (texts.str.len_bytes() <= MAX_LINE_CHARS)
-    kind = pl.select(
-        pl.when(~ok)
-        .then(PYTHON)
-        .when(texts.str.contains(_ITERATION))
-        .then(ITERATION)
-        .when(
-            texts.str.contains(_TIMER)
-            & ~texts.str.contains_any(list(_FORBIDDEN_TIMER))
-        )
-        .then(TIMER)
-        .when(texts.str.contains(_MEMORY))
-        .then(MEMORY)
-        .otherwise(PYTHON)
-        .cast(pl.Int8)
-    ).to_series()
-    return kind
+    """Per candidate line: which vectorised shape its head and tail are of (PYTHON when none)."""
+    kinds = pl.zeros(len(texts), dtype=pl.Int8, eager=True)
+    for kind, literal, pattern in _SHAPES:
+        where = (texts.str.contains(literal, literal=True) & (kinds == PYTHON)).arg_true()
+        if not len(where):
+            continue
+        sub = texts.gather(where)
+        ok = sub.str.contains(pattern) & (sub.str.len_bytes() <= MAX_LINE_CHARS)
+        if kind == ITERATION:  # a line not ending in ``|`` is a wrapped record's first half
+            ok = ok & sub.str.contains(_TAIL)
+        if kind == TIMER:
+            ok = ok & ~sub.str.contains_any(_FORBIDDEN_TIMER)
+        where = where.filter(ok)
+        kinds = kinds.scatter(where, pl.Series([kind] * len(where), dtype=pl.Int8))
+    return kinds
+
+
+def _frame(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
+    """(row, prefix rank, body from the first ``|``) of lines whose head is checked."""
+    t = pl.col("t")
+    return pl.DataFrame({"row": rows, "t": texts}).select(
+        "row",
+        pl.col("t").str.extract(_PREFIX_RANK, 1).cast(pl.Int64).alias("prefix_rank"),
+        body=t.str.slice(t.str.find("|", literal=True)),
+        head=t.str.slice(0, t.str.find("|", literal=True)),
+    )
 
 
 def iteration_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
     """Iteration lines → step columns (row, rank prefix, step, fields, extra); unsafe rows dropped.
 
-    ``rows`` are the candidates' positions (kept as ``row``).
+    ``rows`` are the candidates' positions (kept as ``row``). The head is checked, so plain
+    string offsets find its parts: the first ``iteration`` and the first ``|``.
     """
-    g = pl.DataFrame({"row": rows, "t": texts}).select(
-        "row", pl.col("t").str.extract_groups(_ITERATION).alias("g")
-    ).unnest("g")
-    g.columns = ["row", "prefix_rank", "date", "clock", "head", "step", "total", "body"]
-    g = g.filter(pl.col("head").str.len_bytes() <= 40)
+    g = _frame(texts, rows)
+    h = pl.col("head")
+    after = h.str.slice(h.str.find("iteration", literal=True) + len("iteration"))
+    parts = after.str.splitn("/", 2)
+    g = g.select(
+        "row",
+        "prefix_rank",
+        "body",
+        step=parts.struct.field("field_0").str.strip_chars(" ").cast(pl.Int64),
+        total=parts.struct.field("field_1").str.strip_chars(" "),
+        date=h.str.extract(_PREFIX_DATE, 1),
+        clock=h.str.extract(_PREFIX_DATE, 2),
+        span=after.str.len_bytes(),
+    ).filter(pl.col("span") <= 40)
     pairs = _pairs(g, "body")
-    field = pl.col("key").replace_strict(_FIELD_OF, default=None)
+    keys = pairs["key"].unique().to_list()
+    field = {k: _FIELD_OF.get(k) for k in keys}
+    bad_key = [k for k in keys if k in MEMORY_GB_FIELDS]
+    int_key = [k for k in keys if k in _INT_KEYS]
     bad = (
-        (pl.col("key") == "")
-        | pl.col("key").str.contains_any(['"', "\\"])
-        | pl.col("key").is_in(list(MEMORY_GB_FIELDS))
+        pl.col("key").is_in(bad_key)
         | ~pl.col("value").str.contains(_NUMBER)
-        | (pl.col("key").is_in(_INT_KEYS) & ~pl.col("value").str.contains(_INT))
+        | (pl.col("key").is_in(int_key) & ~pl.col("value").str.contains(_INT))
     )
-    g = g.filter(~pl.col("row").is_in(_bad_rows(pairs, bad).implode()))
-    pairs = pairs.filter(pl.col("row").is_in(g["row"].implode())).with_columns(field=field)
-    known = pairs.filter(pl.col("field").is_not_null())
-    wide = _known_fields(known)
+    g = g.filter(~pl.col("row").is_in(_bad_rows(pairs, bad)))
+    pairs = pairs.filter(pl.col("row").is_in(g["row"].implode())).with_columns(
+        field=pl.col("key").replace_strict(field, return_dtype=pl.String)
+    )
+    wide = _known_fields(pairs.filter(pl.col("field").is_not_null()))
     extra = _extra_json(pairs.filter(pl.col("field").is_null()))
     out = g.select(
         "row",
-        pl.col("prefix_rank").cast(pl.Int64),
-        pl.col("step").cast(pl.Int64),
+        "prefix_rank",
+        "step",
         pl.when(pl.col("total") != "").then(pl.col("total")).cast(pl.Int64).alias("total_steps"),
         pl.when(pl.col("date").is_not_null())
         .then(pl.concat_str("date", pl.lit("T"), "clock"))
@@ -119,34 +166,31 @@ def iteration_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
 
 def _known_fields(known: pl.DataFrame) -> pl.DataFrame:
     """Known keys → one column per step field, the last value on the line winning."""
-    last = known.group_by(["row", "field"], maintain_order=True).agg(pl.col("value").last())
-    cols = [pl.lit(None, pl.String).alias(f) for f in [*_FLOAT_FIELDS, *_INT_FIELDS]]
-    if last.height:
-        wide = last.pivot(on="field", index="row", values="value", aggregate_function="last")
-    else:
-        wide = pl.DataFrame(schema={"row": pl.UInt32})
-    missing = [c for c in cols if c.meta.output_name() not in wide.columns]
-    wide = wide.with_columns(missing)
-    return wide.select(
-        pl.col("row").cast(pl.UInt32),
-        *(pl.col(f).cast(pl.Float64) for f in _FLOAT_FIELDS),
-        *(pl.col(f).cast(pl.Int64) for f in _INT_FIELDS),
+    value, field = pl.col("value"), pl.col("field")
+    return known.group_by("row", maintain_order=True).agg(
+        *(value.filter(field == f).last().cast(pl.Float64).alias(f) for f in _FLOAT_FIELDS),
+        *(value.filter(field == f).last().cast(pl.Int64).alias(f) for f in _INT_FIELDS),
     )
 
 
 def _extra_json(pairs: pl.DataFrame) -> pl.DataFrame:
-    """Other numeric pairs → the JSON of ``json.dumps(extra, sort_keys=True)`` (last value wins)."""
+    """Other numeric pairs → the JSON of ``json.dumps(extra, sort_keys=True)`` (last value wins).
+
+    Keys and values are written by ``json.dumps`` and ``repr(float)`` over their distinct values.
+    """
     if not pairs.height:
         return pl.DataFrame(schema={"row": pl.UInt32, "extra": pl.String})
-    uniq = pairs["value"].unique().to_list()
-    reprs = {v: repr(float(v)) for v in uniq}  # Python's float repr, as json.dumps writes it
+    keys = {k: json.dumps(k) for k in pairs["key"].unique().to_list()}
+    values = {v: repr(float(v)) for v in pairs["value"].unique().to_list()}
     items = (
         pairs.unique(subset=["row", "key"], keep="last", maintain_order=True)
         .sort(["row", "key"])
         .select(
             "row",
             item=pl.concat_str(
-                pl.lit('"'), "key", pl.lit('": '), pl.col("value").replace_strict(reprs)
+                pl.col("key").replace_strict(keys, return_dtype=pl.String),
+                pl.lit(": "),
+                pl.col("value").replace_strict(values, return_dtype=pl.String),
             ),
         )
     )
@@ -157,18 +201,15 @@ def _extra_json(pairs: pl.DataFrame) -> pl.DataFrame:
 
 def timer_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
     """Timer lines → one row per (name, ms) pair, in line order; unsafe lines dropped."""
-    g = pl.DataFrame({"row": rows, "t": texts}).select(
-        "row", pl.col("t").str.extract_groups(_TIMER).alias("g")
-    ).unnest("g")
-    g.columns = ["row", "prefix_rank", "body"]
+    g = _frame(texts, rows)
     pairs = _pairs(g, "body")
     bad = (pl.col("key") == "") | ~pl.col("value").str.contains(_NUMBER)
-    keep = g.filter(~pl.col("row").is_in(_bad_rows(pairs, bad).implode()))
+    keep = g.filter(~pl.col("row").is_in(_bad_rows(pairs, bad)))
     keep = keep.filter(pl.col("row").is_in(pairs["row"].unique().implode()))
     pairs = pairs.filter(pl.col("row").is_in(keep["row"].implode()))
     return pairs.join(keep.select("row", "prefix_rank"), on="row", how="left").select(
-        pl.col("row").cast(pl.UInt32),
-        pl.col("prefix_rank").cast(pl.Int64),
+        "row",
+        "prefix_rank",
         pl.col("key").alias("name"),
         pl.col("value").cast(pl.Float64).alias("ms"),
     )
@@ -176,22 +217,26 @@ def timer_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
 
 def memory_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
     """Memory reports → one row per known metric, in line order; unsafe lines dropped."""
-    g = pl.DataFrame({"row": rows, "t": texts}).select(
-        "row", pl.col("t").str.extract_groups(_MEMORY).alias("g")
-    ).unnest("g")
-    g.columns = ["row", "prefix_rank", "rank", "step", "body"]
+    g = _frame(texts, rows)
+    h = pl.col("head")
+    g = g.with_columns(
+        rank=h.str.extract(r"\[Rank ([0-9]+)\]", 1).cast(pl.Int64),
+        step=h.str.extract(r"\(after ([0-9]+) iterations", 1).cast(pl.Int64),
+    )
     pairs = _pairs(g, "body").filter(pl.col("key").is_in(list(MEMORY_REPORT_FIELDS)))
     bad = ~pl.col("value").str.contains(_NUMBER)
-    keep = g.filter(~pl.col("row").is_in(_bad_rows(pairs, bad).implode()))
+    keep = g.filter(~pl.col("row").is_in(_bad_rows(pairs, bad)))
     keep = keep.filter(pl.col("row").is_in(pairs["row"].unique().implode()))
     pairs = pairs.filter(pl.col("row").is_in(keep["row"].implode()))
-    return pairs.join(keep, on="row", how="left").select(
-        pl.col("row").cast(pl.UInt32),
-        pl.col("prefix_rank").cast(pl.Int64),
-        pl.col("key").replace_strict(MEMORY_REPORT_FIELDS).alias("metric"),
+    return pairs.join(
+        keep.select("row", "prefix_rank", "rank", "step"), on="row", how="left"
+    ).select(
+        "row",
+        "prefix_rank",
+        pl.col("key").replace_strict(MEMORY_REPORT_FIELDS, return_dtype=pl.String).alias("metric"),
         pl.col("value").cast(pl.Float64).alias("mb"),
-        pl.col("step").cast(pl.Int64),
-        pl.col("rank").cast(pl.Int64),
+        "step",
+        "rank",
     )
 
 

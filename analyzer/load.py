@@ -78,6 +78,18 @@ def _jobs_for(runs: Sequence[Run]) -> list[tuple[str, str, int | None]]:
     return [(str(f.path), run.name, f.rank) for run in runs for f in run.files]
 
 
+def _largest_first(jobs: list[tuple[str, str, int | None]]) -> list[int]:
+    """Job indices by file size, largest first (unreadable files count as empty)."""
+
+    def size(i: int) -> int:
+        try:
+            return os.path.getsize(jobs[i][0])
+        except OSError:
+            return 0
+
+    return sorted(range(len(jobs)), key=size, reverse=True)
+
+
 def _total_bytes(files: list[RankFile]) -> int:
     total = 0
     for f in files:
@@ -92,8 +104,11 @@ def load_runs(runs: Sequence[Run], *, workers: int | None = None) -> list[RunDat
     all_files = [f for r in runs for f in r.files]
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n > 1 and len(jobs) > 1 and _total_bytes(all_files) >= PARALLEL_MIN_BYTES:
+        order = _largest_first(jobs)  # the biggest files start first: workers finish together
         with ProcessPoolExecutor(max_workers=n) as pool:
-            results = list(pool.map(_parse_job, jobs, chunksize=1))
+            done = pool.map(_parse_job, [jobs[i] for i in order], chunksize=1)
+            by_index = dict(zip(order, done, strict=True))
+        results = [by_index[i] for i in range(len(jobs))]
     else:
         results = [_parse_job(j) for j in jobs]
     by_run = {run.name: RunData(run) for run in runs}

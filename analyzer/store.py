@@ -28,10 +28,28 @@ def _row(record: Record, columns: dict[str, pl.DataType]) -> dict[str, Any]:
 
 
 def records_to_frame(kind: str, records: Iterable[Record]) -> pl.DataFrame:
-    """Records of one kind → a frame with that kind's canonical schema."""
+    """Records of one kind → a frame with that kind's canonical schema.
+
+    Built column by column (several times faster than row by row); should a value not fit
+    its column's type that way, the row-wise constructor decides, as it always did.
+    """
     schema = SCHEMAS[kind]
-    rows = [_row(r, schema) for r in records]
-    return pl.DataFrame(rows, schema=schema, orient="row") if rows else empty_frame(kind)
+    records = records if isinstance(records, list) else list(records)
+    if not records:
+        return empty_frame(kind)
+    cols = {name: [r.get(name) for r in records] for name in schema}
+    for name in _JSON_COLUMNS:
+        if name in cols:
+            cols[name] = [_json(v) for v in cols[name]]
+    try:
+        return pl.DataFrame(cols, schema=schema)
+    except (TypeError, ValueError, pl.exceptions.PolarsError):
+        rows = [_row(r, schema) for r in records]
+        return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _json(value: Any) -> Any:
+    return json.dumps(value, sort_keys=True, allow_nan=True) if isinstance(value, dict) else value
 
 
 def empty_frame(kind: str) -> pl.DataFrame:

@@ -1,13 +1,14 @@
 """`analyzer parse` end to end over ~1 GB of rank logs, against `grep -c 'lm loss'` in the same run.
 
-Usage: ``python -m benchmarks.bench_parse [SIZE_MB]`` (default 1024; data cached in bench_data/).
-Reports MB/s, the ratio to grep, and the peak RSS of the parse (largest process).
+Usage: ``python -m benchmarks.bench_parse [SIZE_MB] [--dense|--both] [--repeat N]`` (default
+1024 MB of the realistic mix, see :mod:`benchmarks.logdata`; data cached in bench_data/).
+Reports MB/s, the ratio to grep (both the best of N runs, grep timed right before each parse,
+as the machine is shared), and the peak RSS of the parse (largest process).
 """
 
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -19,55 +20,82 @@ from benchmarks.logdata import generate
 
 
 def _run(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of a child command (RSS of the largest process)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall seconds and peak RSS (MB) of one child command (its largest process, workers too)."""
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(after, before) / 1024
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd)
+    return wall, usage.ru_maxrss / 1024
 
 
 def _analyzer() -> str:
     return str(Path(sys.executable).with_name("analyzer"))
 
 
-def main() -> None:
-    size_mb = int(sys.argv[1]) if len(sys.argv) > 1 else 1024
-    data = generate(size_mb)
+def _parse_cmd(data: Path, kind: str, target: Path) -> list[str]:
+    return [
+        _analyzer(),
+        "parse",
+        str(data),
+        "--kind",
+        kind,
+        "--format",
+        "parquet",
+        "-o",
+        str(target),
+        "--quiet",
+        "--no-cache",
+        "--force",
+    ]
+
+
+def bench_mix(size_mb: int, mix: str, repeat: int) -> None:
+    data = generate(size_mb, mix=mix)
     files = sorted(str(p) for p in data.glob("worker_*.log"))
     total = sum(os.path.getsize(f) for f in files) / 1e6
     subprocess.run(["cat", *files], check=True, stdout=subprocess.DEVNULL)  # warm the page cache
-    grep_s, _ = _run(["grep", "-c", "lm loss", *files])
     out = Path(tempfile.mkdtemp(prefix="bench_parse_"))
+    print(f"[{mix}] data: {len(files)} files, {total:.0f} MB")
     try:
-        print(f"data: {len(files)} files, {total:.0f} MB")
-        print(f"grep -c 'lm loss': {grep_s:.2f} s, {total / grep_s:.0f} MB/s")
         for kind in ("steps", "all"):
-            target = out / kind
-            if kind == "steps":
-                target = target.with_suffix(".parquet")
-            cmd = [
-                _analyzer(),
-                "parse",
-                str(data),
-                "--kind",
-                kind,
-                "--format",
-                "parquet",
-                "-o",
-                str(target),
-                "--quiet",
-                "--no-cache",
-            ]
-            wall, rss = _run(cmd)
-            mbps = total / wall
+            target = out / (f"{kind}.parquet" if kind == "steps" else kind)
+            best: tuple[float, float, float] | None = None
+            for _ in range(repeat):
+                grep_s, _rss = _run(["grep", "-c", "lm loss", *files])
+                wall, rss = _run(_parse_cmd(data, kind, target))
+                if best is None or grep_s / wall > best[0] / best[1]:
+                    best = (grep_s, wall, rss)
+            assert best is not None
+            grep_s, wall, rss = best
             print(
-                f"analyzer parse --kind {kind} -> parquet: {wall:.2f} s, {mbps:.0f} MB/s, "
-                f"ratio to grep {grep_s / wall:.2f}, peak RSS {rss:.0f} MB"
+                f"[{mix}] analyzer parse --kind {kind} -> parquet: {wall:.2f} s, "
+                f"{total / wall:.0f} MB/s; grep -c 'lm loss' {grep_s:.2f} s, "
+                f"{total / grep_s:.0f} MB/s; ratio to grep {grep_s / wall:.2f}; "
+                f"peak RSS {rss:.0f} MB"
             )
     finally:
         shutil.rmtree(out, ignore_errors=True)
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    repeat = 3
+    if "--repeat" in args:
+        i = args.index("--repeat")
+        repeat = int(args[i + 1])
+        del args[i : i + 2]
+    mixes = ["realistic"]
+    if "--dense" in args:
+        mixes = ["dense"]
+    if "--both" in args:
+        mixes = ["realistic", "dense"]
+    sizes = [a for a in args if not a.startswith("--")]
+    size_mb = int(sizes[0]) if sizes else 1024
+    for mix in mixes:
+        bench_mix(size_mb, mix, repeat)
 
 
 if __name__ == "__main__":

@@ -110,7 +110,9 @@ def _step_lines(mix: str, rank: int, files: int, step: int, rng: random.Random) 
     return lines
 
 
-def generate(total_mb: int = 1024, files: int = 16, *, mix: str = "realistic", root: Path = ROOT) -> Path:
+def generate(
+    total_mb: int = 1024, files: int = 16, *, mix: str = "realistic", root: Path = ROOT
+) -> Path:
     """Write ``files`` rank logs of about ``total_mb`` MB in all (reused when already there).
 
     Every rank logs the same steps (one job); files differ in size by what only some ranks print.

@@ -68,12 +68,14 @@ class _Walk:
         self.meg = fp.parser("megatron")
         self.records: list[Record] = []
         self.parts: dict[str, list[pl.DataFrame]] = {k: [] for k in _KIND_OF.values()}
+        self._window_only: set[int] = set()
 
     def chunk(self, lines: pl.Series, first_lineno: int, carry: int) -> int:
         """Feed one chunk's lines; returns how far its context windows reach into the next."""
-        mask, reach = candidate_mask(lines, carry)
+        mask, triggered, reach = candidate_mask(lines, carry)
         idx = mask.arg_true()
         texts = lines.gather(idx)
+        self._window_only = set((~triggered.gather(idx)).arg_true().to_list())
         kinds = classify(texts)
         if not (kinds != PYTHON).any():
             self._python_only(idx.to_list(), texts.to_list(), len(lines), first_lineno)
@@ -84,9 +86,17 @@ class _Walk:
         self._collect(shapes, runs, idx, first_lineno)
         return reach
 
+    def _skippable(self, pos: int) -> bool:
+        """A window line holding no trigger, while no parser could claim such a line: no open
+        block and no open arguments dump (every parser looks at a line only when it holds one of
+        its TRIGGERS otherwise), so it is unclaimed, as the prefilter's gaps are."""
+        return pos in self._window_only and not (self.fp.pending or self.meg.in_arguments)
+
     def _python_only(self, idx: list[int], texts: list[str], n: int, first_lineno: int) -> None:
         fp, out, prev = self.fp, self.records, -1
-        for i, text in zip(idx, texts, strict=True):
+        for pos, (i, text) in enumerate(zip(idx, texts, strict=True)):
+            if self._window_only and self._skippable(pos):
+                continue
             if i != prev + 1:
                 fp.skip_lines(i - prev - 1)
                 out.extend(fp.close_pending())
@@ -132,7 +142,9 @@ class _Walk:
                 if step is not None:
                     self.meg.note_iteration(step)
                 prev, a = last, q
-            if text is not None:
+            if text is not None and self._window_only and self._skippable(q):
+                a = q + 1
+            elif text is not None:
                 i = idx[q]
                 if i != prev + 1:
                     fp.skip_lines(i - prev - 1)

@@ -33,16 +33,19 @@ def _openers_are_triggers() -> bool:
     return all(any(t in opener for t in lits) for opener, _w in context_rules())
 
 
-def candidate_mask(lines: pl.Series, carry: int = 0) -> tuple[pl.Series, int]:
+def candidate_mask(lines: pl.Series, carry: int = 0) -> tuple[pl.Series, pl.Series, int]:
     """Lines a parser might claim: a trigger, an oversized line, or inside a context window.
 
-    ``carry`` lines at the start are still inside a window opened in the previous chunk; the
-    second value is how many lines of the next chunk this chunk's windows reach into.
+    ``carry`` lines at the start are still inside a window opened in the previous chunk.
+    Returns the mask, the mask of lines holding a trigger (or oversized: fed in any case), and
+    how many lines of the next chunk this chunk's windows reach into.
     """
     n = len(lines)
     if not has_full_triggers():
-        return pl.Series([True] * n), 0
+        everything = pl.Series([True] * n)
+        return everything, everything, 0
     mask = lines.str.contains(_trigger_regex()) | (lines.str.len_bytes() > MAX_LINE_CHARS)
+    triggered = mask
     where = mask.arg_true() if _openers_are_triggers() else pl.int_range(n, eager=True)
     texts = lines.gather(where)
     reach_at = pl.Series([None] * n, dtype=pl.Int64)
@@ -62,4 +65,4 @@ def candidate_mask(lines: pl.Series, carry: int = 0) -> tuple[pl.Series, int]:
         reach = max(reach, int(last_end) - (n - 1))
     if carry:
         mask = mask | (pl.int_range(n, eager=True) < carry)
-    return mask.fill_null(True), reach
+    return mask.fill_null(True), triggered, reach

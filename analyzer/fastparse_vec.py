@@ -247,5 +247,8 @@ def shape_rows(texts: pl.Series, kinds: pl.Series) -> dict[int, pl.DataFrame]:
     out: dict[int, pl.DataFrame] = {}
     for kind, make in makers.items():
         sel = kinds == kind
-        out[kind] = make(texts.filter(sel), rows.filter(sel))
+        if sel.any():
+            out[kind] = make(texts.filter(sel), rows.filter(sel))
+        else:
+            out[kind] = make(texts.clear(), rows.clear())
     return out

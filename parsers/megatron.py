@@ -75,6 +75,11 @@ class MegatronParser(BaseParser):
         """The step of the last iteration line (timer records carry it)."""
         return self._last_step
 
+    @property
+    def in_arguments(self) -> bool:
+        """Inside the arguments dump: lines holding no trigger may be claimed."""
+        return self._in_args
+
     def note_iteration(self, step: int) -> None:
         """An iteration line parsed elsewhere (the bulk path): the state ``_iteration`` keeps."""
         self._last_step = step

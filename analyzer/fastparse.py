@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from analyzer.fastparse_mask import candidate_mask
-from analyzer.fastparse_vec import ITERATION, MEMORY, PYTHON, TIMER, classify, shape_rows
+from analyzer.fastparse_vec import ITERATION, LOG, MEMORY, PYTHON, TIMER, classify, shape_rows
 from analyzer.store import records_to_frame
 from parsers import KINDS, SCHEMAS, FileParser, ParseStats, Record
 
 CHUNK = 32 << 20
-_KIND_OF = {ITERATION: "step", TIMER: "timer", MEMORY: "memory"}
+_KIND_OF = {ITERATION: "step", TIMER: "timer", MEMORY: "memory", LOG: "event"}
 
 
 @dataclass
@@ -181,6 +181,10 @@ class _Walk:
                 continue
             if kind == TIMER:
                 got = got.join(steps, on="row", how="left", maintain_order="left")
+            if kind == LOG:  # INFO/DEBUG lines: claimed without a record
+                got = got.filter(~pl.col("quiet"))
+                if not got.height:
+                    continue
             got = got.with_columns(line=idx.gather(got["row"]).cast(pl.Int64) + first_lineno)
             name = _KIND_OF[kind]
             self.fp.stats.records[name] = self.fp.stats.records.get(name, 0) + got.height

@@ -18,6 +18,8 @@ import json
 
 import polars as pl
 
+from analyzer.fastparse_ms import HEAD as LOG_HEAD
+from analyzer.fastparse_ms import log_rows
 from parsers.driver import MAX_LINE_CHARS
 from parsers.megatron_fields import (
     ITERATION_FIELDS,
@@ -27,7 +29,7 @@ from parsers.megatron_fields import (
 )
 
 #: Candidate kinds: 0 = the Python parser, else a vectorised shape.
-PYTHON, ITERATION, TIMER, MEMORY = 0, 1, 2, 3
+PYTHON, ITERATION, TIMER, MEMORY, LOG = 0, 1, 2, 3, 4
 
 _RANK = r"^(?:\[(?:default|rank) ?([0-9]{1,9})\]: ?)?"
 _DATE = r"\[([0-9]{4}-[0-9]{2}-[0-9]{2}) ([0-9]{2}:[0-9]{2}:[0-9]{2})\]"
@@ -79,23 +81,27 @@ def _bad_rows(pairs: pl.DataFrame, bad: pl.Expr) -> pl.Series:
     return pairs.filter(bad)["row"].unique().implode()
 
 
-#: Per shape: a cheap literal every such line holds, then the strict head.
+#: Per shape: a cheap literal every such line holds (or an anchored regex), then the strict head.
 _SHAPES: tuple[tuple[int, str, str], ...] = (
     (ITERATION, "iteration", _ITERATION),
     (TIMER, "time (ms) |", _TIMER),
     (MEMORY, "memory (MB) |", _MEMORY),
+    (LOG, "", LOG_HEAD),
 )
 
 
 def classify(texts: pl.Series) -> pl.Series:
-    """Per candidate line: which vectorised shape its head and tail are of (PYTHON when none)."""
+    """Per candidate line: which vectorised shape its head (and tail) are of (PYTHON if none)."""
     kinds = pl.zeros(len(texts), dtype=pl.Int8, eager=True)
     for kind, literal, pattern in _SHAPES:
-        where = (texts.str.contains(literal, literal=True) & (kinds == PYTHON)).arg_true()
+        has = texts.str.contains(literal, literal=True) if literal else texts.str.contains(pattern)
+        where = (has & (kinds == PYTHON)).arg_true()
         if not len(where):
             continue
         sub = texts.gather(where)
-        ok = sub.str.contains(pattern) & (sub.str.len_bytes() <= MAX_LINE_CHARS)
+        ok = sub.str.len_bytes() <= MAX_LINE_CHARS
+        if literal:
+            ok = ok & sub.str.contains(pattern)
         if kind == ITERATION:  # a line not ending in ``|`` is a wrapped record's first half
             ok = ok & sub.str.contains(_TAIL)
         if kind == TIMER:
@@ -243,7 +249,7 @@ def memory_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
 def shape_rows(texts: pl.Series, kinds: pl.Series) -> dict[int, pl.DataFrame]:
     """Rows of every vectorised shape; ``row`` is the candidate's position in ``texts``."""
     rows = pl.int_range(len(texts), dtype=pl.UInt32, eager=True)
-    makers = {ITERATION: iteration_rows, TIMER: timer_rows, MEMORY: memory_rows}
+    makers = {ITERATION: iteration_rows, TIMER: timer_rows, MEMORY: memory_rows, LOG: log_rows}
     out: dict[int, pl.DataFrame] = {}
     for kind, make in makers.items():
         sel = kinds == kind

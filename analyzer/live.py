@@ -372,7 +372,7 @@ class LiveSession:
             self._more.add(f.file_id)
         self._lines += res.lines
         self._unrecognised += res.unrecognised
-        if res.lines:
+        if res.lines or res.more:
             self.last_activity = time.monotonic()
         if res.truncated and tracked.cache is not None:
             tracked.cache.add({}, truncated=True)

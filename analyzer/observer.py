@@ -11,6 +11,7 @@ opened/closed events are ignored.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +41,8 @@ NETWORK_FS = frozenset(
     ]
 )
 DEFAULT_POLL = 1.0
+# watchdog logs a harmless error when events race with stop(); keep it off the user's stderr.
+logging.getLogger("watchdog").addHandler(logging.NullHandler())
 _EVENTS = frozenset({"modified", "created", "moved", "deleted"})
 
 PathCallback = Callable[[str, bool], None]

@@ -24,7 +24,7 @@ HEAD_BYTES = 256
 #: The bytes just before the offset, checked for the same reason (same-length rewrites).
 TAIL_BYTES = 1024
 #: At most this many new bytes parsed per ``read()`` call (the caller comes back for more).
-READ_BUDGET = 4 << 20
+READ_BUDGET = 1 << 20
 READ_CHUNK = 1 << 20
 
 FileId = tuple[int, int]

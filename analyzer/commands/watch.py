@@ -98,6 +98,12 @@ def _check_args(args: argparse.Namespace) -> None:
         raise InputError(f"--idle-exit {args.idle_exit:g}: must be positive")
 
 
+def _idle(session, seconds: float) -> bool:  # type: ignore[no-untyped-def]
+    """Nothing new for ``seconds``, and nothing known to be unread (not idle while catching up)."""
+    quiet = time.monotonic() - session.last_activity >= seconds
+    return quiet and session.ready.is_set() and session.backlog() == 0
+
+
 def run(args: argparse.Namespace) -> int:
     from analyzer.live import LiveSession
 
@@ -125,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         session.start(feed.on_batch if feed else printer)
         while not stop.is_set() and session.running and not printer.broken.is_set():
-            if args.idle_exit and time.monotonic() - session.last_activity >= args.idle_exit:
+            if args.idle_exit and _idle(session, args.idle_exit):
                 break
             if feed:
                 feed.tick()

@@ -35,12 +35,15 @@ class FileFrames:
     notes: list[str] = field(default_factory=list)
 
 
-def _lines(data: bytes) -> tuple[pl.Series, int]:
-    """Complete lines of a chunk as a string series, and how many needed UTF-8 replacement."""
+def _lines(data: bytes, end: int) -> tuple[pl.Series, int]:
+    """The complete lines in ``data[:end]`` (``end`` just after a newline) as a string series,
+    and how many needed UTF-8 replacement. The whole buffer is handed to polars and the partial
+    last line dropped from the result: no copy of the chunk."""
     try:
-        return pl.read_lines(data).to_series(), 0
+        lines = pl.read_lines(data).to_series()
+        return (lines.head(len(lines) - 1) if end < len(data) else lines), 0
     except pl.exceptions.ComputeError:
-        raw = data.split(b"\n")[:-1] if data.endswith(b"\n") else data.split(b"\n")
+        raw = data[:end].split(b"\n")[:-1]
         bad = 0
         out: list[str] = []
         for item in raw:
@@ -283,21 +286,23 @@ def parse_file_fast(path: str, run: str, rank: int | None, *, chunk: int = CHUNK
     """Parse one whole file (a partial last line is held back and reported)."""
     fp = FileParser(source=path, run=run, rank=rank)
     walk = _Walk(fp)
-    offset, lineno, carry, reach = 0, 1, b"", 0
+    offset, lineno, reach, size, partial = 0, 1, 0, chunk, False
     fd = os.open(path, os.O_RDONLY)
     try:
         while True:
-            data = os.pread(fd, chunk, offset)
+            data = os.pread(fd, size, offset)
             if not data:
                 break
-            offset += len(data)
-            data = carry + data
             cut = data.rfind(b"\n")
-            if cut < 0:
-                carry = data
+            if cut < 0:  # no complete line: the last one of the file, or a longer read needed
+                if len(data) < size:
+                    partial = True
+                    break
+                size *= 2
                 continue
-            carry = data[cut + 1 :]
-            lines, bad = _lines(data[: cut + 1])
+            size = chunk
+            lines, bad = _lines(data, cut + 1)
+            offset += cut + 1
             del data
             fp.stats.decode_errors += bad
             reach = walk.chunk(lines, lineno, reach)
@@ -305,4 +310,4 @@ def parse_file_fast(path: str, run: str, rank: int | None, *, chunk: int = CHUNK
     finally:
         os.close(fd)
     walk.records.extend(fp.flush())
-    return FileFrames(walk.frames(), fp.stats, bool(carry))
+    return FileFrames(walk.frames(), fp.stats, partial)

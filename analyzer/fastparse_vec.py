@@ -246,6 +246,9 @@ def memory_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
     )
 
 
+_EMPTY: dict[int, pl.DataFrame] = {}
+
+
 def shape_rows(texts: pl.Series, kinds: pl.Series) -> dict[int, pl.DataFrame]:
     """Rows of every vectorised shape; ``row`` is the candidate's position in ``texts``."""
     rows = pl.int_range(len(texts), dtype=pl.UInt32, eager=True)
@@ -256,5 +259,7 @@ def shape_rows(texts: pl.Series, kinds: pl.Series) -> dict[int, pl.DataFrame]:
         if sel.any():
             out[kind] = make(texts.filter(sel), rows.filter(sel))
         else:
-            out[kind] = make(texts.clear(), rows.clear())
+            if kind not in _EMPTY:  # the columns of a shape with no lines (built once)
+                _EMPTY[kind] = make(texts.clear(), rows.clear())
+            out[kind] = _EMPTY[kind]
     return out

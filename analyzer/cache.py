@@ -29,8 +29,9 @@ from pathlib import Path
 import polars as pl
 
 from analyzer.reader import LineCursor
+from analyzer.store import frames_from_records
 from analyzer.tail import Follower
-from parsers import KINDS, ParseStats
+from parsers import KINDS, ParseStats, Record
 
 VERSION = 1
 HASH_BYTES = 4096
@@ -92,6 +93,7 @@ class FileCache:
         self.dir = root / f"v{VERSION}" / hashlib.sha1(key.encode()).hexdigest()[:24]
         self.segments: list[dict[str, str]] = []
         self._pending: dict[str, list[pl.DataFrame]] = {k: [] for k in KINDS}
+        self._records: list[Record] = []
         self._seq = 0
         self._committed_offset = -1
 
@@ -153,11 +155,16 @@ class FileCache:
         """Frames parsed since the last commit; after a truncation the old content is dropped."""
         if truncated:
             self._pending = {k: [] for k in KINDS}
+            self._records = []
             self.segments = []
             self._committed_offset = -1
         for kind, frame in frames.items():
             if frame.height:
                 self._pending[kind].append(frame)
+
+    def add_records(self, records: list[Record]) -> None:
+        """Records parsed since the last commit (turned into frames when committed)."""
+        self._records.extend(records)
 
     def dirty(self) -> bool:
         return self.follower.cursor.consumed != self._committed_offset
@@ -169,6 +176,9 @@ class FileCache:
         f = self.follower
         parser_state = base64.b64encode(pickle.dumps(f.parser)).decode()
         self.dir.mkdir(parents=True, exist_ok=True)
+        if self._records:
+            self.add(frames_from_records(self._records))
+            self._records = []
         seg = self._write_segment(self._pending)
         if seg:
             self.segments.append(seg)
@@ -249,8 +259,6 @@ def parse_file_cached(
     (the cached parser state keeps them open, so the next reader continues them exactly).
     For `parse`/`compare`/`export` to reopen big runs fast (not wired in by this module).
     """
-    from analyzer.store import frames_from_records
-
     follower = Follower.open(str(path), run=run, rank=rank)
     try:
         entry = FileCache(root or cache_root(), follower)

@@ -40,6 +40,8 @@ RESCAN_INTERVAL = 5.0
 COMMIT_INTERVAL = 2.0
 #: A rotated-away or deleted file idle this long is finished and closed.
 RETIRE_IDLE = 2.0
+#: The store merges a run's appended parts once there are this many.
+MERGE_PARTS = 64
 
 
 class LiveBatch:
@@ -83,7 +85,7 @@ class LiveBatch:
             out: list[Record] = []
             for frames in self.frames:
                 part = [r for kind, fr in frames.items() for r in frame_records(kind, fr)]
-                part.sort(key=lambda r: r.get("line", 0))
+                part.sort(key=lambda r: (r.get("source", ""), r.get("line", 0)))
                 out.extend(part)
             self._records = out
         return self._records
@@ -377,16 +379,29 @@ class LiveSession:
         if res.truncated and tracked.cache is not None:
             tracked.cache.add({}, truncated=True)
         if res.records:
-            frames = frames_from_records(res.records)
             if tracked.cache is not None:
-                tracked.cache.add(frames)
-            self._deliver(f.run, frames)
+                tracked.cache.add_records(res.records)
+            self._queue(f, res.records, new_generation=res.truncated)
+
+    def _queue(self, f: Follower, records: list[Record], *, new_generation: bool = False) -> None:
+        """Hold records for the next batch (frames are built once per run per batch).
+
+        A file's new generation (truncated, or a new inode under a rotated name) starts a new
+        batch, so within a batch (source, line) orders records unambiguously.
+        """
+        owner = self._pending_sources.get(f.source)
+        if new_generation or (owner is not None and owner != f.file_id):
+            self._maybe_emit(force=True)
+        self._pending_sources[f.source] = f.file_id
+        self._pending_records.setdefault(f.run, []).extend(records)
 
     def _deliver(self, run: str, frames: dict[str, pl.DataFrame]) -> None:
         data = self.runs[run]
         with self.lock:
             for kind, frame in frames.items():
                 data.append_frame(kind, frame)
+                if len(data._parts[kind]) > MERGE_PARTS:
+                    data.frame(kind)  # merges the parts: bounded per-part overhead
         self._pending_frames.append(frames)
         self._pending_runs.add(run)
 
@@ -395,7 +410,7 @@ class LiveSession:
         if finish and f.fd >= 0:
             records = f.finish()
             if records:
-                self._deliver(f.run, frames_from_records(records))
+                self._queue(f, records)
         f.close()
         self._followers.pop(f.file_id, None)
         self._more.discard(f.file_id)
@@ -432,13 +447,20 @@ class LiveSession:
     # -- batches -------------------------------------------------------------------------------
     def _reset_pending(self) -> None:
         self._pending_frames: list[dict[str, pl.DataFrame]] = []
+        self._pending_records: dict[str, list[Record]] = {}
+        self._pending_sources: dict[str, FileId] = {}
         self._pending_runs: set[str] = set()
         self._pending_new_runs: list[str] = []
         self._pending_notes: list[str] = []
         self._lines = self._unrecognised = 0
 
     def _pending_any(self) -> bool:
-        return bool(self._pending_frames or self._pending_new_runs or self._pending_notes)
+        return bool(
+            self._pending_frames
+            or self._pending_records
+            or self._pending_new_runs
+            or self._pending_notes
+        )
 
     def _note(self, text: str) -> None:
         self._pending_notes.append(text)
@@ -449,6 +471,8 @@ class LiveSession:
         now = time.monotonic()
         if not force and now - self._last_emit < self.batch_interval:
             return
+        for run, records in self._pending_records.items():
+            self._deliver(run, frames_from_records(records))
         batch = LiveBatch(
             None,
             set(self._pending_runs),

@@ -62,17 +62,18 @@ def _pairs(frame: pl.DataFrame, body: str) -> pl.DataFrame:
     (other whitespace then fails the number check and sends the line to Python).
     """
     seg = frame.select("row", seg=pl.col(body).str.split("|")).explode("seg")
-    colon = pl.col("seg").str.find(":", literal=True)
-    seg = seg.with_columns(colon=colon).filter(pl.col("colon").is_not_null())
-    raw = seg.select(pl.col("seg").str.slice(0, pl.col("colon")).alias("raw"))["raw"]
+    parts = (
+        seg.select("row", kv=pl.col("seg").str.splitn(":", 2))
+        .unnest("kv")
+        .filter(pl.col("field_1").is_not_null())
+    )
+    raw = parts["field_0"]
     keys = {k: norm_key(k) for k in raw.unique().to_list()}
     return pl.DataFrame(
         {
-            "row": seg["row"],
+            "row": parts["row"],
             "key": raw.replace_strict(keys, return_dtype=pl.String),
-            "value": seg.select(
-                pl.col("seg").str.slice(pl.col("colon") + 1).str.strip_chars(" ")
-            ).to_series(),
+            "value": parts["field_1"].str.strip_chars(" "),
         }
     )
 

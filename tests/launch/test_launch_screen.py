@@ -74,3 +74,19 @@ async def test_launch_screen_starts_reorders_and_stops(tmp_path: Path) -> None:
         assert screen.latest["a"][1]["status"] == "finished"
     statuses = {rec["variant"]: rec["status"] for _p, rec in registry.list_runs(tmp_path)}
     assert statuses == {"a": "finished", "b": "finished", "c": "stopped"}
+
+
+async def test_key_7_opens_launch_and_enter_starts_the_variant(tmp_path: Path) -> None:
+    _spec(tmp_path)
+    app = AnalyzerApp([str(tmp_path)], watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("7")
+        screen = app.screen
+        assert isinstance(screen, LaunchScreen)
+        await pilot.press("down", "enter")  # the variants table has the focus: start "b"
+        await _until(pilot, lambda: "b" in screen.latest, "b launched")
+        assert set(screen.latest) == {"b"}
+        await pilot.press("x")
+        (tmp_path / "gate").touch()
+        await _until(pilot, lambda: screen.latest["b"][1]["status"] in registry.TERMINAL, "b ended")
+    assert [rec["variant"] for _p, rec in registry.list_runs(tmp_path)] == ["b"]

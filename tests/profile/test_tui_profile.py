@@ -55,3 +55,13 @@ async def test_profile_screen_without_profiler_output(tmp_path) -> None:  # type
         assert isinstance(screen, ProfileScreen)
         await _until(pilot, lambda: screen.error is not None)
         assert "no profiler output" in screen.error
+
+
+async def test_key_6_opens_the_registered_profile_screen() -> None:
+    app = AnalyzerApp([str(FIXTURE_RUN)], watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("6")
+        screen = app.screen
+        assert isinstance(screen, ProfileScreen)
+        await _until(pilot, lambda: screen.summary is not None)
+        assert not screen.reading

@@ -25,6 +25,8 @@ def screen_entries() -> list[ScreenEntry]:
     from analyzer.tui.screens.charts import ChartsScreen
     from analyzer.tui.screens.compare import CompareScreen
     from analyzer.tui.screens.events import EventsScreen
+    from analyzer.tui.screens.launch import LaunchScreen
+    from analyzer.tui.screens.profile import ProfileScreen
     from analyzer.tui.screens.ranks import RanksScreen
     from analyzer.tui.screens.runs import RunsScreen
 
@@ -34,4 +36,6 @@ def screen_entries() -> list[ScreenEntry]:
         ScreenEntry("ranks", "3", "Ranks", RanksScreen, "rank × step heatmap of one run"),
         ScreenEntry("compare", "4", "Compare", CompareScreen, "the comparison table, export"),
         ScreenEntry("events", "5", "Events", EventsScreen, "errors, exits, timeouts, alerts"),
+        ScreenEntry("profile", "6", "Profile", ProfileScreen, "profiler step breakdown, operators"),
+        ScreenEntry("launch", "7", "Launch", LaunchScreen, "start, stop, reorder spec sweeps"),
     ]

@@ -51,6 +51,16 @@ LONG_HELP = {
     "export": "export the table (format dialog; atomic; says where it wrote)",
     "open": "the raw log lines around the record (source file and line)",
     "level": "cycle severity: all → warning+ → error+",
+    "reload": "read the profiler output again",
+    "step(1)": "next profiled step",
+    "step(-1)": "previous profiled step",
+    "start": "start the variant under the cursor (queued behind running runs)",
+    "start_all": "queue every variant of the spec under the cursor",
+    "stop": "stop the variant's run: SIGTERM to all its processes, SIGKILL after a grace period",
+    "move(-1)": "move the variant's queued run earlier",
+    "move(1)": "move the variant's queued run later",
+    "pause": "pause / resume the queue (running runs go on)",
+    "rescan": "look for spec files again",
 }
 
 

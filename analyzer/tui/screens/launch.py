@@ -16,7 +16,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from analyzer.errors import InputError
@@ -35,6 +35,9 @@ STATUS_STYLE = {
     "stopped": "yellow",
     "lost": "magenta",
 }
+
+
+BUNDLED = (WORKLOADS_DIR / "sweep.toml").resolve()
 
 
 @dataclass
@@ -69,6 +72,47 @@ def find_specs(paths: list[str]) -> list[SpecEntry]:
     return out
 
 
+def short_path(path: Path | str) -> str:
+    """``path`` relative to the working directory when below it, else with ``~`` for home."""
+    p = Path(path)
+    with contextlib.suppress(ValueError, OSError):
+        rel = p.resolve().relative_to(Path.cwd().resolve())
+        return str(rel) if str(rel) != "." else "."
+    with contextlib.suppress(ValueError):
+        return str(Path("~") / p.relative_to(Path.home()))
+    return str(p)
+
+
+def varying_params(spec: Spec) -> dict[str, str]:
+    """Per variant, the parameters that differ between the variants (the rest is shared)."""
+    variants = expand(spec)[0]
+    keys = sorted({k for v in variants for k in v.params})
+    varying = [k for k in keys if len({repr(v.params.get(k)) for v in variants}) > 1]
+    varying.sort(key=lambda k: max(len(_param_text(v.params.get(k))) for v in variants))
+    out: dict[str, str] = {}
+    for v in variants:
+        parts = [f"{k}={_param_text(v.params.get(k))}" for k in varying if k in v.params]
+        if v.dry_run:
+            parts.insert(0, "dry-run")
+        out[v.name] = " ".join(parts)
+    return out
+
+
+def _param_text(value: object) -> str:
+    if isinstance(value, list):
+        return " ".join(str(x) for x in value) or "[]"
+    return str(value)
+
+
+def launcher_text(spec: Spec | None) -> str:
+    """``msrun ×8`` / ``torchrun ×2`` / ``command``."""
+    if spec is None:
+        return "-"
+    settings = spec.msrun if spec.launcher == "msrun" else spec.torchrun
+    workers = settings.get("worker_num") or settings.get("nproc_per_node")
+    return f"{spec.launcher} ×{workers}" if workers else spec.launcher
+
+
 def runs_dir_for(paths: list[str], spec_path: Path) -> Path:
     """Where launched runs go (see the module docstring)."""
     first = next((Path(p) for p in paths if Path(p).is_dir()), Path("."))
@@ -99,16 +143,16 @@ class LaunchScreen(AnalyzerScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="launch-head")
-        with Horizontal(id="launch-body"):
+        with Vertical(id="launch-body"):
             yield DataTable(id="launch-specs", cursor_type="row")
             yield DataTable(id="launch-variants", cursor_type="row")
         yield Static(id="launch-detail")
 
     def on_mount(self) -> None:
         specs = self.query_one("#launch-specs", DataTable)
-        specs.add_columns("spec", "variants")
+        specs.add_columns("spec", "variants", "launcher", "file", "description")
         variants = self.query_one("#launch-variants", DataTable)
-        variants.add_columns("#", "variant", "status", "run", "parameters")
+        variants.add_columns("queue", "variant", "status", "run", "differs in")
         self.action_rescan()
         variants.focus()
         self.set_interval(1.0, self.refresh_data)
@@ -151,7 +195,15 @@ class LaunchScreen(AnalyzerScreen):
         for e in self.specs:
             label = e.spec.name if e.spec else e.path.name
             count = str(len(expand(e.spec)[0])) if e.spec else "invalid"
-            table.add_row(clean_text(label), count)
+            where = "bundled demo" if e.path == BUNDLED else short_path(e.path)
+            about = str(e.spec.raw.get("description", "")) if e.spec else (e.error or "")
+            table.add_row(
+                clean_text(label),
+                count,
+                launcher_text(e.spec),
+                clean_text(where),
+                clean_text(about),
+            )
         self.refresh_data()
 
     def refresh_data(self) -> None:
@@ -162,36 +214,33 @@ class LaunchScreen(AnalyzerScreen):
         cursor = table.cursor_row
         table.clear()
         pending = [p.name for p in self.queue.pending] if self.queue else []
+        entry = self.current
+        params = varying_params(entry.spec) if entry and entry.spec else {}
         for i, name in enumerate(self.variant_names()):
             path, rec = self.latest.get(name, (None, {}))
             status = str(rec.get("status", "-"))
+            if status == "failed" and rec.get("exit_code") is not None:
+                status = f"failed ({rec['exit_code']})"
             order = str(pending.index(path.name) + 1) if path and path.name in pending else ""
-            params = self._params(name)
             table.add_row(
                 order,
                 clean_text(name),
-                Text(status, style=STATUS_STYLE.get(status, "dim")),
-                clean_text(path.name) if path else "-",
-                clean_text(params),
+                Text(status, style=STATUS_STYLE.get(status.split()[0], "dim")),
+                clean_text(path.name.removeprefix(f"{name}-")) if path else "-",
+                clean_text(params.get(name, "")),
                 key=f"{i}:{name}",
             )
         if 0 <= cursor < table.row_count:
             table.move_cursor(row=cursor, animate=False)
         self._head()
 
-    def _params(self, name: str) -> str:
-        entry = self.current
-        if entry is None or entry.spec is None:
-            return ""
-        variant = next(v for v in expand(entry.spec)[0] if v.name == name)
-        return " ".join(f"{k}={v}" for k, v in variant.params.items())
-
     def _head(self) -> None:
         entry = self.current
-        head = Text("Launch", style="bold")
+        head = Text(no_wrap=True, overflow="ellipsis")
         if entry is not None:
-            head.append(f"  {clean_text(str(entry.path))}", style="dim")
-            head.append(f"  → {clean_text(str(self.runs_dir()))}", style="dim")
+            head.append("runs go to ", style="dim")
+            head.append(clean_text(short_path(self.runs_dir() or ".")) or "", style="bold")
+            head.append("  enter starts the variant, a all of them, x stops", style="dim")
         if self.queue is not None and self.queue.paused:
             head.append("  queue paused (p)", style="yellow")
         self.query_one("#launch-head", Static).update(head)
@@ -201,6 +250,11 @@ class LaunchScreen(AnalyzerScreen):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "launch-specs":
             self.refresh_data()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a variant starts it (the table takes Enter before the screen's binding)."""
+        if event.data_table.id == "launch-variants":
+            self.action_start()
 
     def _changed(self) -> None:
         """From the queue's thread: refresh on the UI thread (ignored while the app closes)."""

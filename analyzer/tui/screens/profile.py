@@ -55,6 +55,11 @@ def breakdown_text(ranks: pl.DataFrame, step: int | None, width: int = BAR_WIDTH
     return text
 
 
+def bar_width(columns: int) -> int:
+    """Cells for the stacked bar: what is left beside the labels, ms and shares (10..60)."""
+    return max(10, min(BAR_WIDTH, columns - 13 - 12 - 20))
+
+
 def verdict_text(summary: ProfileSummary) -> Text:
     text = Text()
     if not summary.slow_ranks and not summary.slow_stages:
@@ -83,8 +88,9 @@ class ProfileScreen(AnalyzerScreen):
         super().__init__()
         self.summary: ProfileSummary | None = None
         self.error: str | None = None
-        self.loading = False
+        self.reading = False
         self.step_index = -1
+        self._operators_of: ProfileSummary | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="profile-head")
@@ -94,12 +100,12 @@ class ProfileScreen(AnalyzerScreen):
             yield DataTable(id="profile-ops", cursor_type="row", zebra_stripes=True)
 
     def refresh_data(self) -> None:
-        if self.summary is None and self.error is None and not self.loading:
+        if self.summary is None and self.error is None and not self.reading:
             self.action_reload()
         self.show()
 
     def action_reload(self) -> None:
-        self.loading = True
+        self.reading = True
         self.query_one("#profile-head", Static).update(
             Text("reading profiler output…", style="dim")
         )
@@ -107,14 +113,11 @@ class ProfileScreen(AnalyzerScreen):
 
     @work(thread=True, exclusive=True, group="profile")
     def load(self, paths: list[str]) -> None:
-        try:
-            summary, error = profile_paths_safe(paths)
-        finally:
-            self.loading = False
+        summary, error = profile_paths_safe(paths)  # never raises
         self.app.call_from_thread(self.loaded, summary, error)
 
     def loaded(self, summary: ProfileSummary | None, error: str | None) -> None:
-        self.summary, self.error = summary, error
+        self.summary, self.error, self.reading = summary, error, False
         self.show()
 
     def steps(self) -> list[int | None]:
@@ -142,11 +145,20 @@ class ProfileScreen(AnalyzerScreen):
         title.append(f"  ({len(steps)} steps: n/p)  r reads again", style="dim")
         head.update(title)
         bars = self.query_one("#profile-bars", Static)
+        width = bar_width(bars.size.width or self.app.size.width)
         bars.update(
-            breakdown_text(s.ranks, step) if steps else Text("no step breakdown", style="dim")
+            breakdown_text(s.ranks, step, width)
+            if steps
+            else Text("no step breakdown", style="dim")
         )
         self.query_one("#profile-verdict", Static).update(verdict_text(s))
-        self.fill_operators(s.top_operators)
+        if self._operators_of is not s:  # refill only for a new summary: keeps cursor/scroll
+            self._operators_of = s
+            self.fill_operators(s.top_operators)
+
+    def on_resize(self) -> None:
+        if self.summary is not None:
+            self.show()
 
     def fill_operators(self, top: pl.DataFrame) -> None:
         table = self.query_one("#profile-ops", DataTable)

@@ -10,18 +10,35 @@ from analyzer.tui.snapshot import Snapshot
 
 
 class ScreenTabs(Static):
-    """``1 Runs  2 Charts  …`` with the current screen highlighted."""
+    """``1 Runs  2 Charts  …`` with the current screen highlighted (tighter when narrow)."""
 
     DEFAULT_CSS = "ScreenTabs { height: 1; background: $boost; }"
 
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self._shown: tuple[list[tuple[str, str, str]], str] = ([], "")
+
     def show(self, entries: list[tuple[str, str, str]], current: str) -> None:
-        text = Text(no_wrap=True, overflow="ellipsis")
-        for mode, key, title in entries:
-            style = "bold reverse" if mode == current else ""
-            text.append(f" {key} {title} ", style=style)
-            text.append("│", style="dim")
-        text.append("  ? help", style="dim")
-        self.update(text)
+        self._shown = (entries, current)
+        width = self.size.width or self.app.size.width
+        self.update(tabs_text(entries, current, width))
+
+    def on_resize(self) -> None:
+        if self._shown[0]:
+            self.show(*self._shown)
+
+
+def tabs_text(entries: list[tuple[str, str, str]], current: str, width: int) -> Text:
+    """The tab line; without the padding around titles when it would not fit ``width``."""
+    full = sum(len(k) + len(t) + 4 for _m, k, t in entries) + 8
+    pad = " " if full <= width else ""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for mode, key, title in entries:
+        style = "bold reverse" if mode == current else ""
+        text.append(f"{pad}{key} {title}{pad}", style=style)
+        text.append("│", style="dim")
+    text.append(f"{pad} ? help", style="dim")
+    return text
 
 
 def human(n: float) -> str:

@@ -262,9 +262,10 @@ class LiveSession:
         for path in sorted(dirty):
             self._handle_path(path)
         for fid in list(self._more):
-            self._more.discard(fid)
             tracked = self._followers.get(fid)
-            if tracked is not None:
+            if tracked is None:
+                self._more.discard(fid)
+            else:
                 self._read(tracked)
 
     def _shutdown(self) -> None:
@@ -372,6 +373,8 @@ class LiveSession:
             return
         if res.more:
             self._more.add(f.file_id)
+        else:
+            self._more.discard(f.file_id)
         self._lines += res.lines
         self._unrecognised += res.unrecognised
         if res.lines or res.more:

@@ -305,14 +305,14 @@ def _session_load(paths: list[Path], cache: Path) -> tuple[float, int, int]:
 
     lines = [0]
     t0 = time.perf_counter()
-    s = LiveSession(paths, cache_dir=cache, batch_interval=0.5)
+    s = LiveSession(paths, cache_dir=cache, batch_interval=0.0)
     s.start(lambda b: lines.__setitem__(0, lines[0] + b.lines))
     s.ready.wait()
     while s.backlog():
         time.sleep(0.01)
     took = time.perf_counter() - t0
+    s.stop()  # delivers what is still pending, so the store is complete
     rows = sum(d.frame(k).height for d in s.runs.values() for k in ("step", "timer", "memory"))
-    s.stop()
     return took, lines[0], rows
 
 

@@ -54,11 +54,7 @@ def comparison(
         return None, fallback_table(snap, runs), []
     base = baseline if baseline in runs else None
     result = summary.compare_table(datas, baseline=base)
-    notes = list(getattr(result, "notes", []))
-    warm = getattr(result, "warmup_steps", {})
-    if warm:
-        notes.insert(0, "warm-up steps left out: " + ", ".join(f"{k}={v}" for k, v in warm.items()))
-    return result, result.table, notes
+    return result, result.table, list(getattr(result, "notes", []))  # warm-up note included
 
 
 def render(result: Any, table: pl.DataFrame, fmt: str) -> str:

@@ -101,6 +101,9 @@ async def test_compare_baseline_and_export(two_runs: Path, tmp_path: Path) -> No
         assert isinstance(screen, CompareScreen)
         await wait_for(pilot, lambda: screen.computed > 0)
         assert screen.table is not None and screen.table.height == 2
+        headers = [str(c.label) for c in screen.query_one(DataTable).columns.values()]
+        assert headers[:3] == ["run", "strategy", "status"] and "TFLOP/s" in headers
+        assert sum("warm-up" in n for n in screen.notes) == 1  # the core's note, once
         done = screen.computed
         await pilot.press("b")
         await wait_for(pilot, lambda: screen.computed > done)

@@ -12,47 +12,32 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
+from analyzer.formats import display_columns, fmt_value
 from analyzer.sanitize import clean_text
 from analyzer.tui.comparison import comparison
 from analyzer.tui.screens.base import AnalyzerScreen
 
-LOWER_IS_BETTER = ("time", "memory", "_mb", "loss", "nan", "skipped")
-FIRST = (
-    "run",
-    "strategy",
-    "status",
-    "steps",
-    "step_time_ms_median",
-    "tflops_median",
-    "tokens_per_s_per_device",
-    "peak_memory_mb",
-    "loss_final",
-)
+LOWER_IS_BETTER = ("time", "memory", "_mb", "loss", "nan", "skipped", "bubble")
+DELTA = "_delta_pct"
 
 
-def ordered(table: pl.DataFrame) -> pl.DataFrame:
-    """Key columns first (each followed by its delta), all-empty columns dropped."""
-    keep = [c for c in table.columns if table.get_column(c).null_count() < table.height]
-    head: list[str] = []
-    for c in FIRST:
-        head += [x for x in (c, f"{c}_delta_pct") if x in keep]
-    return table.select(head + [c for c in keep if c not in head])
+def columns(table: pl.DataFrame) -> list[tuple[str, str, int | None]]:
+    """(column, header, decimals) as ``analyzer compare`` shows them, deltas headed ``Δ%``."""
+    cols = display_columns(table)
+    return [(c, "Δ%" if c.endswith(DELTA) else h, d) for c, h, d in cols]
 
 
-def _cell(column: str, value: Any) -> Text:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def _cell(column: str, value: Any, decimals: int | None) -> Text:
+    text = fmt_value(value, decimals)
+    if text is None or (isinstance(value, float) and math.isnan(value)):
         return Text("-", style="dim", justify="right")
-    if isinstance(value, float):
-        text = Text(
-            f"{value:+.1f}%" if column.endswith("_delta_pct") else f"{value:,.2f}", justify="right"
-        )
-        if column.endswith("_delta_pct") and value:
-            worse = (value > 0) == any(k in column for k in LOWER_IS_BETTER)
-            text.stylize("red" if worse else "green")
-        return text
-    if isinstance(value, int):
-        return Text(f"{value:,}", justify="right")
-    return Text(clean_text(str(value)) or "")
+    if decimals is None:
+        return Text(clean_text(text) or "")
+    cell = Text(text + ("%" if decimals == -1 else ""), justify="right")
+    if column.endswith(DELTA) and isinstance(value, float) and value:
+        worse = (value > 0) == any(k in column for k in LOWER_IS_BETTER)
+        cell.stylize("red" if worse else "green")
+    return cell
 
 
 class CompareScreen(AnalyzerScreen):
@@ -90,16 +75,16 @@ class CompareScreen(AnalyzerScreen):
         self.app.call_from_thread(self.show, result, table, notes, runs)
 
     def show(self, result: Any, table: pl.DataFrame, notes: list[str], runs: list[str]) -> None:
-        table = ordered(table) if table.height else table
         self.result, self.table, self.notes, self.runs = result, table, notes, runs
         self.computed += 1
         dt = self.query_one(DataTable)
         cursor = dt.cursor_row
         dt.clear(columns=True)
-        for col in table.columns:
-            dt.add_column(Text(col.replace("_delta_pct", " Δ%")), key=col)
+        cols = columns(table) if table.height else [("run", "run", None)]
+        for col, header, decimals in cols:
+            dt.add_column(Text(header, justify="left" if decimals is None else "right"), key=col)
         for row in table.iter_rows(named=True):
-            cells = [_cell(c, v) for c, v in row.items()]
+            cells = [_cell(c, row.get(c), d) for c, _h, d in cols]
             name = str(row.get("run"))
             cells[0] = Text(clean_text(name) or "", style=self.tui.colours.rich(name))
             if name == self.baseline:

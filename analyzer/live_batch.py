@@ -1,0 +1,58 @@
+"""LiveBatch: what a live session hands its listeners, coalesced."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from analyzer.output import frame_records
+from parsers import Record
+
+
+class LiveBatch:
+    """What arrived since the last batch.
+
+    ``records`` are normalised as ``parse`` prints them (file order within each read). The
+    session builds a batch from ``frames``, the per-read frames it already appended to the
+    store, and turns them into dicts only when ``records`` is first read, so a listener that
+    redraws from the store (and uses ``count``) never pays for a million dicts.
+    """
+
+    def __init__(
+        self,
+        records: list[Record] | None,
+        runs_changed: set[str],
+        new_runs: list[str],
+        lines: int,
+        unrecognised: int,
+        notes: list[str] | None = None,
+        *,
+        frames: list[dict[str, pl.DataFrame]] | None = None,
+    ) -> None:
+        self._records = records
+        self.frames = frames or []
+        self.runs_changed = runs_changed
+        self.new_runs = new_runs
+        self.lines = lines
+        self.unrecognised = unrecognised
+        self.notes = notes or []
+
+    @property
+    def count(self) -> int:
+        """How many records the batch holds (cheap)."""
+        if self._records is not None:
+            return len(self._records)
+        return sum(f.height for frames in self.frames for f in frames.values())
+
+    @property
+    def records(self) -> list[Record]:
+        if self._records is None:
+            out: list[Record] = []
+            for frames in self.frames:
+                part = [r for kind, fr in frames.items() for r in frame_records(kind, fr)]
+                part.sort(key=lambda r: (r.get("source", ""), r.get("line", 0)))
+                out.extend(part)
+            self._records = out
+        return self._records
+
+    def __repr__(self) -> str:
+        return f"LiveBatch({self.count} records, runs_changed={sorted(self.runs_changed)})"

@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Input
 from analyzer.tui.app import AnalyzerApp
 from analyzer.tui.screens.charts import ChartsScreen, parse_zoom
 from analyzer.tui.screens.compare import CompareScreen
-from analyzer.tui.screens.events import EventsScreen
+from analyzer.tui.screens.events import LEVELS, EventsScreen
 from analyzer.tui.screens.help import HelpScreen
 from analyzer.tui.screens.ranks import RanksScreen
 from analyzer.tui.screens.runs import RunsScreen
@@ -128,11 +128,47 @@ async def test_events_lists_alerts_and_help_lists_keys(two_runs: Path) -> None:
         screen = app.screen
         assert isinstance(screen, EventsScreen)
         assert screen.query_one(DataTable).row_count == len(screen.rows)
-        await pilot.press("v", "v")
-        assert screen.level == 2
+        assert LEVELS[screen.level][0] == "warning+"  # the default hides info events
+        assert all(e.severity != "info" for e in screen.rows)
+        await pilot.press("v")
+        assert LEVELS[screen.level][0] == "error+"
+        await pilot.press("v")
+        assert LEVELS[screen.level][0] == "all"
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         assert isinstance(app.screen, EventsScreen)
         await pilot.press("1")
         assert isinstance(app.screen, RunsScreen)
+
+
+REGISTERED = (
+    "[WARNING] DISTRIBUTED(7445,7f4fbdea06c0,python):2026-11-22-13:40:17.528.039"
+    " [mindspore/ccsrc/cluster/topology/meta_server_node.cc:254] ProcessRegister] The new"
+    " node: {n}(role: MS_WORKER), rank id: {n}, device id: {n}, hostname: vm, ip: 127.0.0.1 is"
+    " registered successfully. Currently registered node number: {n}, expected node number: 2\n"
+)
+TRACEBACK = (
+    "Traceback (most recent call last):\n"
+    '  File "train.py", line 3, in <module>\n'
+    "RuntimeError: device memory exhausted\n"
+)
+
+
+async def test_events_default_to_warnings_and_say_how_many_are_hidden(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    text = REGISTERED.format(n=0) + REGISTERED.format(n=1) + TRACEBACK
+    (run / "scheduler.log").write_text(text)
+    app = AnalyzerApp([str(tmp_path)], watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot, app)
+        await pilot.press("5")
+        screen = app.screen
+        assert isinstance(screen, EventsScreen)
+        assert [e.type for e in screen.rows if not e.type.startswith("alert:")] == ["traceback"]
+        head = str(screen.query_one("#events-head").render())
+        assert "warnings and errors" in head and "2 less severe hidden" in head
+        await pilot.press("v", "v")  # error+ → all
+        assert sum(e.type == "node_registered" for e in screen.rows) == 2
+        assert "hidden" not in str(screen.query_one("#events-head").render())

@@ -16,7 +16,10 @@ from analyzer.tui.snapshot import Snapshot
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "fatal": 3}
 SEVERITY_STYLE = {"info": "dim", "warning": "yellow", "error": "red", "fatal": "bold red"}
-LEVELS = (("all", 0), ("warning+", 1), ("error+", 2))
+#: What ``v`` cycles through, the default first: warnings and worse are what people look for;
+#: info lifecycle events (node_registered, checkpoint_saved...) would bury them.
+LEVELS = (("warning+", 1), ("error+", 2), ("all", 0))
+LEVEL_WORDS = {0: "all severities", 1: "warnings and errors", 2: "errors only"}
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,11 @@ def event_rows(snap: Snapshot, min_level: int = 0) -> list[EventRow]:
     rows.sort(key=lambda e: e.time, reverse=True)  # stable: files keep newest-first order
     alerts = [_finding_row(f) for f in snap.findings]
     rows = alerts + rows
-    return [e for e in rows if SEVERITY_RANK.get(e.severity, 0) >= min_level]
+    return [e for e in rows if severity_rank(e) >= min_level]
+
+
+def severity_rank(e: EventRow) -> int:
+    return SEVERITY_RANK.get(e.severity, 0)
 
 
 def evidence_location(evidence: Any) -> tuple[str | None, int | None]:
@@ -108,7 +115,8 @@ class EventsScreen(AnalyzerScreen):
 
     def refresh_data(self) -> None:
         app = self.tui
-        self.rows = event_rows(app.snapshot, LEVELS[self.level][1])
+        every = event_rows(app.snapshot)
+        self.rows = [e for e in every if severity_rank(e) >= LEVELS[self.level][1]]
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()
@@ -125,10 +133,20 @@ class EventsScreen(AnalyzerScreen):
             )
         if 0 <= cursor < len(self.rows):
             table.move_cursor(row=cursor, animate=False)
+        self.query_one("#events-head", Static).update(self._head(every))
+
+    def _head(self, every: list[EventRow]) -> Text:
+        """What is shown, how many are hidden by the severity filter, the keys."""
         alerts = sum(e.type.startswith("alert:") for e in self.rows)
-        head = Text(f"{len(self.rows) - alerts} events, {alerts} alerts", style="bold")
-        head.append(f"  severity: {LEVELS[self.level][0]} (v)  Enter: raw lines", style="dim")
-        self.query_one("#events-head", Static).update(head)
+        head = Text(no_wrap=True, overflow="ellipsis")
+        head.append(f"{len(self.rows) - alerts} events, {alerts} alerts", style="bold")
+        head.append(f" · {LEVEL_WORDS[LEVELS[self.level][1]]}")
+        hidden = len(every) - len(self.rows)
+        if hidden:
+            head.append(f" · {hidden} less severe hidden", style="yellow")
+        head.append(f"  v: {LEVELS[(self.level + 1) % len(LEVELS)][0]}", style="dim")
+        head.append("  enter: raw lines", style="dim")
+        return head
 
     def action_level(self) -> None:
         self.level = (self.level + 1) % len(LEVELS)

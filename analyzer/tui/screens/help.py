@@ -50,7 +50,7 @@ LONG_HELP = {
     "clear_baseline": "no baseline",
     "export": "export the table (format dialog; atomic; says where it wrote)",
     "open": "the raw log lines around the record (source file and line)",
-    "level": "cycle severity: all → warning+ → error+",
+    "level": "cycle severity: warning+ (default) → error+ → all (info lifecycle events too)",
     "reload": "read the profiler output again",
     "step(1)": "next profiled step",
     "step(-1)": "previous profiled step",

@@ -34,6 +34,40 @@ class FileFrames:
     partial_tail: bool = False
     notes: list[str] = field(default_factory=list)
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled (worker → parent) without the constant ``run``/``source`` columns: a string
+        repeated on every row costs its full size per row once unpickled, a literal does not."""
+        state = dict(self.__dict__)
+        state["frames"] = {k: _pack(f) for k, f in self.frames.items()}
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        frames = state.pop("frames")
+        self.__dict__.update(state)
+        self.frames = {k: _unpack(v) for k, v in frames.items()}  # type: ignore[attr-defined]
+
+
+_CONSTANT = ("run", "source")
+
+
+def _pack(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str], dict[str, str]]:
+    consts: dict[str, str] = {}
+    if frame.height:
+        for name in _CONSTANT:
+            col = frame[name]
+            if col.null_count() == 0 and (col == col[0]).all():
+                consts[name] = col[0]
+    return frame.drop(list(consts)), frame.columns, consts
+
+
+def _unpack(packed: tuple[pl.DataFrame, list[str], dict[str, str]]) -> pl.DataFrame:
+    frame, columns, consts = packed
+    if not consts:
+        return frame
+    return frame.with_columns(pl.lit(v, pl.String).alias(k) for k, v in consts.items()).select(
+        columns
+    )
+
 
 def _lines(data: bytes, end: int) -> tuple[pl.Series, int]:
     """The complete lines in ``data[:end]`` (``end`` just after a newline) as a string series,

@@ -19,11 +19,13 @@ from parsers.failures_lines import _GATE_LITERALS
 from parsers.megatron import MegatronParser
 from parsers.mindspore import _INFO_MARKERS, _ROUTINE, _SILENT
 
+#: The prefix up to the message, all printable ASCII (captured whole, then its parts).
 _LOG = (
-    r"^\[(WARNING|ERROR|INFO|DEBUG)\] ([A-Z_]+)\(([0-9]{1,9})(?:[,:][0-9a-fA-Fx]+)?,[^)]{0,64}\):"
-    r"([0-9]{4}-[0-9]{2}-[0-9]{2})-([0-9]{2}:[0-9]{2}:[0-9]{2})[.0-9]* "
-    r"\[([!#-\[^-~]{1,300})\] ([ -~]*)$"  # source: printable, no space, quote, backslash, ]
+    r"^(\[(WARNING|ERROR|INFO|DEBUG)\] ([A-Z_]+)\(([0-9]{1,9})(?:[,:][0-9a-fA-Fx]+)?,"
+    r"[ -(*-~]{0,64}\):([0-9]{4}-[0-9]{2}-[0-9]{2})-([0-9]{2}:[0-9]{2}:[0-9]{2})[.0-9]* "
+    r"\[([!#-\[^-~]{1,300})\] )"  # source: printable, no space, quote, backslash or ]
 )
+_PRINTABLE = r"^[ -~]*$"
 _CPP_FUNC = r"^[^\s\]]{1,200}\] "
 #: Messages the MindSpore parser looks at further (markers, memory, failures): left to Python.
 _FURTHER = [
@@ -37,8 +39,22 @@ _FURTHER = [
     "Traceback",
     *_GATE_LITERALS,
 ]
-_DRYRUN = r"(?i)dryrun|dry run|sim_level|simulation_level"
+_DRYRUN = r"(?i:dryrun|dry run|sim_level|simulation_level)"
 _CODE = r"E[0-9A-Z][0-9]{4}"
+#: One test over the whole line (a superset of what each check needs: only more lines go to
+#: Python): a Megatron trigger (that parser comes first), an INFO marker, a further look.
+_ROUTE = "|".join(
+    [
+        *(
+            re.escape(t)
+            for t in sorted(
+                {*MegatronParser.TRIGGERS, *_FURTHER, *_INFO_MARKERS}, key=len, reverse=True
+            )
+        ),
+        _DRYRUN,
+        _CODE,
+    ]
+)
 _STARTS = "^(?:" + "|".join(re.escape(s) for s in (*_SILENT, *_ROUTINE)) + ")"
 _SEVERITY = {"WARNING": "warning", "ERROR": "error"}
 _TYPE = {"WARNING": "log_warning", "ERROR": "log_error"}
@@ -52,16 +68,14 @@ def log_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
     t = pl.col("t")
     g = (
         pl.DataFrame({"row": rows, "t": texts})
-        .filter(~t.str.contains_any(list(MegatronParser.TRIGGERS)))
-        .select(
-            "row",
-            t.str.contains_any(list(_INFO_MARKERS)).alias("marker"),
-            t.str.extract_groups(_LOG).alias("g"),
-        )
+        .filter(~t.str.contains(_ROUTE) & t.str.contains(_PRINTABLE))
+        .select("row", "t", t.str.extract_groups(_LOG).alias("g"))
         .unnest("g")
     )
-    g.columns = ["row", "marker", "level", "module", "pid", "date", "clock", "src", "rest"]
-    g = g.filter(pl.col("level").is_not_null())
+    g.columns = ["row", "t", "head", "level", "module", "pid", "date", "clock", "src"]
+    g = g.filter(pl.col("level").is_not_null()).with_columns(
+        rest=pl.col("t").str.slice(pl.col("head").str.len_bytes())
+    )
     cpp = ~pl.col("src").str.ends_with(".py") & pl.col("rest").str.contains(_CPP_FUNC)
     msg = (
         pl.when(cpp)
@@ -70,13 +84,7 @@ def log_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
         .str.strip_chars(" ")
     )
     info = pl.col("level").is_in(["INFO", "DEBUG"])
-    plain = (
-        ~pl.col("msg").str.contains_any(_FURTHER)
-        & ~pl.col("msg").str.contains(_DRYRUN)
-        & ~pl.col("msg").str.contains(_CODE)
-        & ~pl.col("msg").str.contains(_STARTS)
-    )
-    g = g.with_columns(msg=msg).filter((info & ~pl.col("marker")) | (~info & plain))
+    g = g.with_columns(msg=msg).filter(info | ~pl.col("msg").str.contains(_STARTS))
     return g.select(
         pl.col("row").cast(pl.UInt32),
         pl.lit(None, pl.Int64).alias("prefix_rank"),

@@ -19,10 +19,18 @@ from pathlib import Path
 from benchmarks.logdata import generate
 
 
-def _run(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child command (its largest process, workers too)."""
+def _run(cmd: list[str], *, read_output: bool = False) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one child command (its largest process, workers too).
+
+    ``read_output``: stdout goes to a pipe we drain (GNU grep stops at the first match when
+    its output is /dev/null, which would make the baseline meaningless).
+    """
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    out = subprocess.PIPE if read_output else subprocess.DEVNULL
+    proc = subprocess.Popen(cmd, stdout=out)
+    if proc.stdout is not None:
+        proc.stdout.read()
+        proc.stdout.close()
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -64,7 +72,7 @@ def bench_mix(size_mb: int, mix: str, repeat: int) -> None:
             target = out / (f"{kind}.parquet" if kind == "steps" else kind)
             best: tuple[float, float, float] | None = None
             for _ in range(repeat):
-                grep_s, _rss = _run(["grep", "-c", "lm loss", *files])
+                grep_s, _rss = _run(["grep", "-c", "lm loss", *files], read_output=True)
                 wall, rss = _run(_parse_cmd(data, kind, target))
                 if best is None or grep_s / wall > best[0] / best[1]:
                     best = (grep_s, wall, rss)

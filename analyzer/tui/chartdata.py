@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from analyzer.series import x_values
+from analyzer.summary import PEAK_METRICS
 from analyzer.tui.colors import FAINT
 from analyzer.tui.fastseries import Values, ema_series
 from analyzer.tui.snapshot import RunView
@@ -31,7 +32,8 @@ METRICS: tuple[Metric, ...] = (
 )
 METRIC_KEYS = tuple(m.key for m in METRICS)
 _STEP_COLUMNS = {"loss": "loss", "step_time": "step_time_ms", "throughput": "tflops"}
-MEMORY_PREFERENCE = ("max_allocated", "peak_used", "allocated", "max_reserved", "reserved")
+#: The memory chart shows the metric the comparison's ``peak_memory_mb`` is taken from.
+MEMORY_PREFERENCE = PEAK_METRICS
 
 
 @dataclass(frozen=True)
@@ -68,23 +70,35 @@ def _by_rank(frame: pl.DataFrame, rank: int | None) -> pl.DataFrame:
 
 
 def memory_metric(memory: pl.DataFrame) -> str | None:
-    """Which memory metric to chart: the first preferred one that has per-step rows."""
-    per_step = memory.filter(pl.col("step").is_not_null())
-    present = set(per_step.get_column("metric").unique().to_list()) if per_step.height else set()
+    """Which memory metric to chart: the one ``analyzer compare`` takes its peak from."""
+    present = set(memory.get_column("metric").unique().to_list()) if memory.height else set()
     return next((m for m in MEMORY_PREFERENCE if m in present), None)
 
 
-def series_frame(view: RunView, metric: str, rank: int | None) -> pl.DataFrame:
+def memory_frame(view: RunView, rank: int | None, *, every_rank: bool) -> pl.DataFrame:
+    """The peak metric per step: one rank's, or the maximum over ranks (``every_rank``), so the
+    chart's top is the comparison's peak. Reports without a step (end-of-run summaries) sit at
+    the run's last step (0 when it has none)."""
+    name = memory_metric(view.memory) or ""
+    frame = view.memory.filter(pl.col("metric") == name)
+    if not every_rank:
+        frame = _by_rank(frame, rank)
+    last = view.steps.get_column("step").max() if view.steps.height else None
+    frame = frame.with_columns(pl.col("step").fill_null(pl.lit(last or 0, pl.Int64)))
+    return (
+        frame.group_by("step")
+        .agg(pl.col("mb").max().alias("value"), pl.col("timestamp").max())
+        .with_columns(pl.lit(None, dtype=pl.Float64).alias("step_time_ms"))
+        .sort("step")
+    )
+
+
+def series_frame(
+    view: RunView, metric: str, rank: int | None, *, every_rank: bool = False
+) -> pl.DataFrame:
     """step, value, timestamp, step_time_ms for one rank of one run, one row per step."""
     if metric == "memory":
-        name = memory_metric(view.memory) or ""
-        frame = view.memory.filter((pl.col("metric") == name) & pl.col("step").is_not_null())
-        frame = _by_rank(frame, rank).select(
-            "step",
-            pl.col("mb").alias("value"),
-            "timestamp",
-            pl.lit(None, dtype=pl.Float64).alias("step_time_ms"),
-        )
+        frame = memory_frame(view, rank, every_rank=every_rank)
     else:
         frame = _by_rank(view.steps, rank).select(
             "step", pl.col(_STEP_COLUMNS[metric]).alias("value"), "timestamp", "step_time_ms"
@@ -120,7 +134,7 @@ def lines_for(
     faint: list[Line] = []
     fell_back = False
     for view, colour in runs:
-        frame = series_frame(view, metric, reporting_rank(view.steps))
+        frame = series_frame(view, metric, reporting_rank(view.steps), every_rank=True)
         xs, ys, fb = _line_points(frame, opts)
         fell_back |= fb
         if opts.smoothing > 0:

@@ -115,17 +115,22 @@ class ChartsScreen(AnalyzerScreen):
             fell_back |= fb
             title = f"{m.title} ({m.unit})" if m.unit else m.title
             if m.key == "memory":
-                title = f"memory {self._memory_metric()} (MB)"
+                title = self._memory_title()
             x_label = "step" if fb else self.opts.x_mode
             chart.set_lines(lines, title=title, log_y=self.opts.log_y, x_label=x_label)
         grid = self.query_one("#chart-grid", Grid)
         grid.set_class(self.single is not None, "single")
         self.query_one("#legend", Static).update(self._legend(fell_back))
 
-    def _memory_metric(self) -> str:
+    def _memory_title(self) -> str:
+        """Which peak metric is drawn (as in the comparison's peak MB), and over what."""
         snap = self.tui.snapshot
-        names = [memory_metric(snap.runs[n].memory) for n in self.tui.chosen_runs()]
-        return next((n for n in names if n), "")
+        runs = [n for n in self.tui.chosen_runs() if n in snap.runs]
+        names = {memory_metric(snap.runs[n].memory) for n in runs} - {None}
+        if not names:
+            return "memory (MB)"
+        over = "per rank" if self.per_rank else "max of ranks"
+        return f"memory {'/'.join(sorted(n for n in names if n))}, {over} (MB)"
 
     def _set(self, **changes: object) -> None:
         fields = {**self.opts.__dict__, **changes}

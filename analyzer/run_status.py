@@ -1,6 +1,9 @@
-"""A run's status (finished / running / failed / stopped) from its events, exit codes and run.json.
+"""A run's status from its events, exit codes and run.json: finished / running / failed / stopped,
+and for launched runs also queued / lost.
 
-Order of evidence: a ``run.json`` beside the logs (written by ``analyzer launch``) wins; then a
+Order of evidence: a ``run.json`` beside the logs (written by ``analyzer launch``) wins, reconciled
+first (``analyzer.launch.registry.reconcile``: a queued or running run whose processes and
+supervisor are gone becomes ``lost``, so a dead run never shows "running" forever); then a
 failure seen in the logs (a non-zero worker exit, OOM, segfault, collective timeout, fatal error);
 then completion (``training_done``, or the last step reaching the planned total, or every rank
 exiting with 0); otherwise a run whose files changed recently is running, else it stopped.
@@ -16,9 +19,11 @@ from typing import Any
 
 import polars as pl
 
+from analyzer.errors import InputError
+from analyzer.launch.registry import ACTIVE, reconcile
 from analyzer.store import RunData
 
-STATUSES = ("finished", "running", "failed", "stopped")
+STATUSES = ("queued", "running", "finished", "failed", "stopped", "lost")
 #: A run whose newest file changed less than this many seconds ago counts as running.
 RUNNING_WINDOW_S = 120.0
 _FAILURE_TYPES = ("oom", "segfault", "comm_timeout", "cann_error")
@@ -37,6 +42,17 @@ def read_run_json(data: RunData) -> dict[str, Any]:
         if isinstance(loaded, dict):
             return loaded
     return {}
+
+
+def reconciled_run_json(data: RunData) -> dict[str, Any]:
+    """``read_run_json`` with a queued/running status checked against the processes (cheap:
+    /proc reads, and only for an active status on this host; see the module docstring)."""
+    record = read_run_json(data)
+    if record.get("status") not in ACTIVE:
+        return record
+    with contextlib.suppress(OSError, ValueError, InputError):  # e.g. a read-only copy
+        return reconcile(run_json_path(data).parent, record)
+    return record
 
 
 def _exit_codes(events: pl.DataFrame) -> list[int]:
@@ -79,8 +95,8 @@ def _newest_mtime(data: RunData) -> float | None:
 
 
 def run_status(data: RunData, *, now: float | None = None) -> str:
-    """finished, running, failed or stopped (see the module docstring for the evidence used)."""
-    declared = read_run_json(data).get("status")
+    """One of :data:`STATUSES` (see the module docstring for the evidence used)."""
+    declared = reconciled_run_json(data).get("status")
     if isinstance(declared, str) and declared:
         return declared
     events = data.events

@@ -26,6 +26,20 @@ PALETTE: tuple[tuple[str, str], ...] = (
 #: Plotext colour for the raw series drawn faint behind a smoothed one.
 FAINT = "gray"
 
+#: Rich style of every run status (``analyzer.run_status.STATUSES``; "live" is the TUI's own
+#: fallback for a run whose files change), on every screen that shows one.
+STATUS_STYLE = {
+    "queued": "cyan",
+    "running": "bold green",
+    "live": "bold green",
+    "finished": "green",
+    "failed": "bold red",
+    "stopped": "yellow",
+    "lost": "magenta",
+}
+#: Statuses of a run that is (or may be) still going: the live dot, and what `x` can stop.
+ACTIVE_STATUSES = ("queued", "running", "live")
+
 
 class RunColours:
     """Run name → palette index, assigned once in first-seen (then name) order."""

@@ -25,17 +25,8 @@ from analyzer.launch.livequeue import RunQueue
 from analyzer.launch.spec import WORKLOADS_DIR, Spec, load_spec
 from analyzer.launch.sweep import expand
 from analyzer.sanitize import clean_text
+from analyzer.tui.colors import STATUS_STYLE
 from analyzer.tui.screens.base import AnalyzerScreen
-
-STATUS_STYLE = {
-    "queued": "cyan",
-    "running": "bold green",
-    "finished": "green",
-    "failed": "bold red",
-    "stopped": "yellow",
-    "lost": "magenta",
-}
-
 
 BUNDLED = (WORKLOADS_DIR / "sweep.toml").resolve()
 

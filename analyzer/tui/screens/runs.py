@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input, Static
 
 from analyzer.sanitize import clean_text
+from analyzer.tui.colors import ACTIVE_STATUSES, STATUS_STYLE
 from analyzer.tui.screens.base import AnalyzerScreen
 from analyzer.tui.snapshot import RunRow
 
@@ -26,13 +27,6 @@ def _step(row: RunRow) -> str:
         return "-"
     return f"{row.step}/{row.total}" if row.total else str(row.step)
 
-
-STATUS_STYLE = {
-    "failed": "bold red",
-    "finished": "green",
-    "live": "bold green",
-    "stopped": "yellow",
-}
 
 #: (key, header, cell text, sort key)
 COLUMNS: list[tuple[str, str, Callable[[RunRow], str], Callable[[RunRow], Any]]] = [
@@ -107,7 +101,7 @@ class RunsScreen(AnalyzerScreen):
             clean_text(row.run) or "", app.colours.rich(row.run)
         )
         status = Text(row.status, style=STATUS_STYLE.get(row.status, ""))
-        if row.live and row.status not in ("failed", "finished"):
+        if row.live and row.status in ACTIVE_STATUSES:
             status = Text("● ", style="bold green") + status
         cells[2] = status
         if row.alerts:

@@ -51,15 +51,14 @@ _FORBIDDEN_TIMER = ["iteration", "memory (MB)"]
 _FLOAT_FIELDS = sorted({f for f, t in ITERATION_FIELDS.values() if t is float})
 _INT_FIELDS = sorted({f for f, t in ITERATION_FIELDS.values() if t is int})
 _FIELD_OF = {k: f for k, (f, _t) in ITERATION_FIELDS.items()}
-_INT_KEYS = {k for k, (_f, t) in ITERATION_FIELDS.items() if t is int}
 
 
-def _pairs(frame: pl.DataFrame, body: str) -> pl.DataFrame:
-    """``| a: 1 | b: 2 |`` per row → one row per pair (row, key, value), as ``parse_pairs``.
+def _pairs(frame: pl.DataFrame, body: str) -> tuple[pl.DataFrame, dict[str, str]]:
+    """``| a: 1 | b: 2 |`` per row → one row per pair (row, raw key, value), as ``parse_pairs``,
+    and ``norm_key`` of every distinct raw key (the parser's own function, on few strings).
 
-    Segments without ``:`` are dropped; the key is cut at the first ``:`` and normalised by
-    ``norm_key`` itself (applied to the distinct raw keys only); the value is stripped of spaces
-    (other whitespace then fails the number check and sends the line to Python).
+    Segments without ``:`` are dropped; the key is cut at the first ``:``; the value is stripped
+    of spaces (other whitespace then fails the number check and sends the line to Python).
     """
     seg = frame.select("row", seg=pl.col(body).str.split("|")).explode("seg")
     parts = (
@@ -67,15 +66,18 @@ def _pairs(frame: pl.DataFrame, body: str) -> pl.DataFrame:
         .unnest("kv")
         .filter(pl.col("field_1").is_not_null())
     )
-    raw = parts["field_0"]
-    keys = {k: norm_key(k) for k in raw.unique().to_list()}
-    return pl.DataFrame(
+    pairs = pl.DataFrame(
         {
             "row": parts["row"],
-            "key": raw.replace_strict(keys, return_dtype=pl.String),
+            "raw": parts["field_0"],
             "value": parts["field_1"].str.strip_chars(" "),
         }
     )
+    return pairs, {k: norm_key(k) for k in pairs["raw"].unique().to_list()}
+
+
+def _normalised(pairs: pl.DataFrame, keys: dict[str, str]) -> pl.DataFrame:
+    return pairs.with_columns(key=pl.col("raw").replace_strict(keys, return_dtype=pl.String))
 
 
 def _bad_rows(pairs: pl.DataFrame, bad: pl.Expr) -> pl.Series:
@@ -143,22 +145,23 @@ def iteration_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
         clock=h.str.extract(_PREFIX_DATE, 2),
         span=after.str.len_bytes(),
     ).filter(pl.col("span") <= 40)
-    pairs = _pairs(g, "body")
-    keys = pairs["key"].unique().to_list()
-    field = {k: _FIELD_OF.get(k) for k in keys}
-    bad_key = [k for k in keys if k in MEMORY_GB_FIELDS]
-    int_key = [k for k in keys if k in _INT_KEYS]
-    bad = (
-        pl.col("key").is_in(bad_key)
-        | ~pl.col("value").str.contains(_NUMBER)
-        | (pl.col("key").is_in(int_key) & ~pl.col("value").str.contains(_INT))
-    )
-    g = g.filter(~pl.col("row").is_in(_bad_rows(pairs, bad)))
-    pairs = pairs.filter(pl.col("row").is_in(g["row"].implode())).with_columns(
-        field=pl.col("key").replace_strict(field, return_dtype=pl.String)
-    )
-    wide = _known_fields(pairs.filter(pl.col("field").is_not_null()))
-    extra = _extra_json(pairs.filter(pl.col("field").is_null()))
+    pairs, keys = _pairs(g, "body")
+    # One small integer per distinct raw key: a field's index, EXTRA, or GB (left to Python).
+    code = {r: _code(k) for r, k in keys.items()}
+    codes = pl.col("raw").replace_strict(code, return_dtype=pl.Int8) if code else pl.lit(0)
+    pairs = pairs.with_columns(code=codes.cast(pl.Int8))
+    ints = [c for c in set(code.values()) if 0 <= c < len(_FIELDS) and _FIELDS[c] in _INT_FIELDS]
+    bad = (pl.col("code") == _GB) | ~pl.col("value").str.contains(_NUMBER)
+    bad_rows = pl.concat(
+        [
+            pairs.filter(bad)["row"],
+            pairs.filter(pl.col("code").is_in(ints) & ~pl.col("value").str.contains(_INT))["row"],
+        ]
+    ).unique()
+    g = g.filter(~pl.col("row").is_in(bad_rows.implode()))
+    pairs = pairs.filter(pl.col("row").is_in(g["row"].implode()))
+    wide = _known_fields(pairs.filter(pl.col("code") >= 0))
+    extra = _extra_json(_normalised(pairs.filter(pl.col("code") == _EXTRA), keys))
     out = g.select(
         "row",
         "prefix_rank",
@@ -171,12 +174,24 @@ def iteration_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
     return out.join(wide, on="row", how="left").join(extra, on="row", how="left")
 
 
+_FIELDS = [*_FLOAT_FIELDS, *_INT_FIELDS]
+_EXTRA, _GB = -1, -2
+
+
+def _code(key: str) -> int:
+    """A normalised iteration key → its step field's index in ``_FIELDS``, _EXTRA or _GB."""
+    if key in MEMORY_GB_FIELDS:
+        return _GB
+    field = _FIELD_OF.get(key)
+    return _EXTRA if field is None else _FIELDS.index(field)
+
+
 def _known_fields(known: pl.DataFrame) -> pl.DataFrame:
     """Known keys → one column per step field, the last value on the line winning."""
-    value, field = pl.col("value"), pl.col("field")
+    value, code = pl.col("value"), pl.col("code")
     return known.group_by("row", maintain_order=True).agg(
-        *(value.filter(field == f).last().cast(pl.Float64).alias(f) for f in _FLOAT_FIELDS),
-        *(value.filter(field == f).last().cast(pl.Int64).alias(f) for f in _INT_FIELDS),
+        value.filter(code == i).last().cast(pl.Int64 if f in _INT_FIELDS else pl.Float64).alias(f)
+        for i, f in enumerate(_FIELDS)
     )
 
 
@@ -209,7 +224,7 @@ def _extra_json(pairs: pl.DataFrame) -> pl.DataFrame:
 def timer_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
     """Timer lines → one row per (name, ms) pair, in line order; unsafe lines dropped."""
     g = _frame(texts, rows)
-    pairs = _pairs(g, "body")
+    pairs = _normalised(*_pairs(g, "body"))
     bad = (pl.col("key") == "") | ~pl.col("value").str.contains(_NUMBER)
     keep = g.filter(~pl.col("row").is_in(_bad_rows(pairs, bad)))
     keep = keep.filter(pl.col("row").is_in(pairs["row"].unique().implode()))
@@ -230,7 +245,7 @@ def memory_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
         rank=h.str.extract(r"\[Rank ([0-9]+)\]", 1).cast(pl.Int64),
         step=h.str.extract(r"\(after ([0-9]+) iterations", 1).cast(pl.Int64),
     )
-    pairs = _pairs(g, "body").filter(pl.col("key").is_in(list(MEMORY_REPORT_FIELDS)))
+    pairs = _normalised(*_pairs(g, "body")).filter(pl.col("key").is_in(list(MEMORY_REPORT_FIELDS)))
     bad = ~pl.col("value").str.contains(_NUMBER)
     keep = g.filter(~pl.col("row").is_in(_bad_rows(pairs, bad)))
     keep = keep.filter(pl.col("row").is_in(pairs["row"].unique().implode()))

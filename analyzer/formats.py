@@ -80,6 +80,22 @@ def display_columns(table: pl.DataFrame) -> list[tuple[str, str, int | None]]:
     return out
 
 
+#: Values below 1 keep at least this many significant digits (a CPU demo's 0.00213 TFLOP/s is
+#: not "0.0"); larger values keep their column's decimals.
+SIGNIFICANT = 3
+_MAX_DECIMALS = 12
+
+
+def decimals_for(value: float, decimals: int) -> int:
+    """``decimals``, or more when ``value`` is below 1 and would show fewer than 3 significant
+    digits (0.00213 with 1 decimal → 5 decimals)."""
+    size = abs(value)
+    if size == 0 or size >= 1 or not math.isfinite(size):
+        return decimals
+    needed = SIGNIFICANT - 1 - math.floor(math.log10(size))
+    return max(decimals, min(needed, _MAX_DECIMALS))
+
+
 def fmt_value(value: Any, decimals: int | None) -> str | None:
     """A cell as text; None for a missing value. decimals -1 means a signed percentage."""
     if value is None:
@@ -91,7 +107,8 @@ def fmt_value(value: Any, decimals: int | None) -> str | None:
             return str(value)
         if decimals == -1:
             return f"{value:+.1f}"
-        return f"{value:.{decimals if decimals is not None else 4}f}"
+        places = decimals_for(value, decimals if decimals is not None else 4)
+        return f"{value:.{places}f}"
     return str(value)
 
 
@@ -182,7 +199,7 @@ def _plain(value: Any) -> Any:
             return "nan"
         if math.isinf(value):
             return "inf" if value > 0 else "-inf"
-        return round(value, 4)
+        return round(value, decimals_for(value, 4))
     return value
 
 
@@ -198,12 +215,19 @@ def render_csv(comp: Comparison) -> str:
     exprs = [
         pl.col(c).map_elements(csv_cell, return_dtype=pl.String)
         if t == pl.String
-        else pl.col(c).round(4)
+        else _rounded(c)
         if t == pl.Float64
         else pl.col(c)
         for c, t in table.schema.items()
     ]
     return table.select(exprs).write_csv()
+
+
+def _rounded(column: str) -> pl.Expr:
+    """4 decimals, or 3 significant digits where that is more (see :func:`decimals_for`)."""
+    col = pl.col(column)
+    small = (col.abs() < 10.0 ** (SIGNIFICANT - 1 - 4)) & (col != 0)
+    return pl.when(small).then(col.round_sig_figs(SIGNIFICANT)).otherwise(col.round(4))
 
 
 RENDERERS: dict[str, Callable[[Comparison], str]] = {

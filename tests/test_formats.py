@@ -112,3 +112,17 @@ def test_every_format_renders_a_run_without_steps(tmp_path: Path) -> None:
 def test_unknown_format(comparison) -> None:
     with pytest.raises(InputError, match="unknown format"):
         render(comparison, "xml")
+
+
+def test_small_values_keep_three_significant_digits(tmp_path: Path) -> None:
+    """A CPU demo's ~0.002 TFLOP/s must not print as 0.0 in any format."""
+    data = make_run(tmp_path, "cpu", steps=steps_of([800.0] * 4, tflops=[0.002134] * 4))
+    comp = compare_table([data])
+    for fmt in ("table", "markdown", "html", "latex"):
+        assert "0.00213" in render(comp, fmt), fmt
+    assert json.loads(render(comp, "json"))[0]["tflops_median"] == 0.00213
+    assert pl.read_csv(io.StringIO(render(comp, "csv")))["tflops_median"][0] == 0.00213
+    big = compare_table(
+        [make_run(tmp_path, "npu", steps=steps_of([800.0] * 4, tflops=[121.04] * 4))]
+    )
+    assert " 121.0" in render(big, "table")  # larger values keep the column's decimals

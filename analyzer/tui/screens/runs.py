@@ -12,14 +12,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input, Static
 
+from analyzer.formats import fmt_value
 from analyzer.sanitize import clean_text
 from analyzer.tui.colors import ACTIVE_STATUSES, STATUS_STYLE
 from analyzer.tui.screens.base import AnalyzerScreen
 from analyzer.tui.snapshot import RunRow
 
 
-def _num(v: float | None, fmt: str) -> str:
-    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, fmt)
+def _num(v: float | None, decimals: int) -> str:
+    """As ``analyzer compare`` prints it (small values keep 3 significant digits)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    return fmt_value(float(v), decimals) or "-"
 
 
 def _step(row: RunRow) -> str:
@@ -34,11 +38,11 @@ COLUMNS: list[tuple[str, str, Callable[[RunRow], str], Callable[[RunRow], Any]]]
     ("strategy", "strategy", lambda r: r.strategy, lambda r: r.strategy),
     ("status", "status", lambda r: r.status, lambda r: r.status),
     ("step", "step", _step, lambda r: r.step or -1),
-    ("loss", "loss", lambda r: _num(r.loss, ".4f"), lambda r: r.loss),
-    ("step_time", "p50 ms", lambda r: _num(r.step_time_ms, ".0f"), lambda r: r.step_time_ms),
-    ("tflops", "TFLOP/s", lambda r: _num(r.tflops, ".1f"), lambda r: r.tflops),
-    ("tokens", "tok/s/dev", lambda r: _num(r.tokens_per_s, ".0f"), lambda r: r.tokens_per_s),
-    ("memory", "peak MB", lambda r: _num(r.peak_memory_mb, ".0f"), lambda r: r.peak_memory_mb),
+    ("loss", "loss", lambda r: _num(r.loss, 4), lambda r: r.loss),
+    ("step_time", "p50 ms", lambda r: _num(r.step_time_ms, 0), lambda r: r.step_time_ms),
+    ("tflops", "TFLOP/s", lambda r: _num(r.tflops, 1), lambda r: r.tflops),
+    ("tokens", "tok/s/dev", lambda r: _num(r.tokens_per_s, 0), lambda r: r.tokens_per_s),
+    ("memory", "peak MB", lambda r: _num(r.peak_memory_mb, 0), lambda r: r.peak_memory_mb),
     ("alerts", "alerts", lambda r: str(r.alerts), lambda r: r.alerts),
 ]
 

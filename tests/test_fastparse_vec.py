@@ -144,3 +144,16 @@ def test_vectorised_records_carry_prefix_rank_and_timer_steps(tmp_path: Path) ->
     timers = bulk.frames["timer"]
     assert timers["step"].to_list() == [None, 7, 7]
     assert pl.Series(bulk.frames["memory"]["rank"]).to_list() == [5, 5]
+
+
+def test_frames_survive_the_trip_from_a_worker_unchanged(tmp_path: Path) -> None:
+    """FileFrames pickle without their constant run/source columns and come back equal."""
+    import pickle
+
+    data = generate(2, files=1, mix="dense", root=tmp_path)
+    bulk = parse_file_fast(str(data / "worker_0.log"), "r", 0)
+    back = pickle.loads(pickle.dumps(bulk))
+    for kind in KINDS:
+        assert back.frames[kind].equals(bulk.frames[kind])
+        assert back.frames[kind].schema == bulk.frames[kind].schema
+    assert (back.stats, back.partial_tail) == (bulk.stats, bulk.partial_tail)

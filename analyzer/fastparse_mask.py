@@ -103,22 +103,34 @@ def candidate_mask(lines: pl.Series, carry: int = 0) -> tuple[pl.Series, pl.Seri
     mask = _triggered(lines) | (lines.str.len_bytes() > MAX_LINE_CHARS)
     triggered = mask
     where = mask.arg_true() if _openers_are_triggers() else pl.int_range(n, eager=True)
-    texts = lines.gather(where)
-    reach_at = pl.Series([None] * n, dtype=pl.Int64)
-    for literal, width in context_rules():
-        opens = where.filter(texts.str.contains(literal, literal=True)).cast(pl.Int64)
-        if not len(opens):
-            continue
-        ends = opens + width
-        ends = pl.select(pl.max_horizontal(reach_at.gather(opens), ends)).to_series()
-        reach_at = reach_at.scatter(opens, ends)
-        mask = mask.scatter(opens, True)
+    opens, ends = _openers(lines.gather(where), where)
     reach = max(0, carry - n)
-    last_end = reach_at.max()
-    if last_end is not None:
-        covered = reach_at.shift(1).forward_fill().cum_max()
-        mask = mask | (covered >= pl.int_range(n, eager=True)).fill_null(False)
-        reach = max(reach, int(last_end) - (n - 1))
+    if len(opens):
+        mask = mask.scatter(opens, True)
+        inside = pl.int_ranges(opens + 1, ends.clip(upper_bound=n - 1) + 1, eager=True).explode()
+        inside = inside.drop_nulls()
+        if len(inside):
+            mask = mask.scatter(inside, True)
+        reach = max(reach, int(ends.max()) - (n - 1))  # type: ignore[arg-type]
     if carry:
-        mask = mask | (pl.int_range(n, eager=True) < carry)
+        mask = mask.scatter(pl.int_range(min(carry, n), eager=True), True)
     return mask.fill_null(True), triggered, reach
+
+
+def _openers(texts: pl.Series, where: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Block openers among ``texts`` (lines ``where``): their line and the last line their
+    window covers (the widest rule of a line wins). One search for any opener literal first,
+    then each rule among those lines only."""
+    rules = context_rules()
+    hit = texts.str.contains_any([lit for lit, _w in rules])
+    texts, where = texts.filter(hit), where.filter(hit).cast(pl.Int64)
+    parts = []
+    for literal, width in rules:
+        opens = where.filter(texts.str.contains(literal, literal=True))
+        if len(opens):
+            parts.append(pl.DataFrame({"open": opens, "end": opens + width}))
+    if not parts:
+        empty = pl.Series([], dtype=pl.Int64)
+        return empty, empty
+    both = pl.concat(parts).group_by("open").agg(pl.col("end").max()).sort("open")
+    return both["open"], both["end"]

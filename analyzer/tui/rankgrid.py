@@ -35,6 +35,8 @@ class RankGrid:
     slow: set[int | None] = field(default_factory=set)
     silent: set[int | None] = field(default_factory=set)
     note: str | None = None
+    #: True: ``ages`` are seconds before now (a live run); False: before the run's end.
+    live: bool = False
 
 
 def grid_metrics(view: RunView) -> list[GridMetric]:
@@ -68,12 +70,14 @@ def _frame(view: RunView, metric: GridMetric) -> pl.DataFrame:
     return f.drop_nulls(["step", "v"])
 
 
-def _ages(view: RunView) -> dict[int | None, float | None]:
+def _ages(view: RunView, now: float | None = None) -> dict[int | None, float | None]:
+    """Seconds from each rank's last line (its file's mtime) to ``now``, or to the run's end
+    (its newest file) when ``now`` is None."""
     times = [f.mtime for f in view.files if f.mtime is not None]
-    newest = max(times) if times else None
+    ref = now if now is not None else (max(times) if times else None)
     ages: dict[int | None, float | None] = {}
     for f in view.files:
-        ages[f.rank] = None if f.mtime is None or newest is None else newest - f.mtime
+        ages[f.rank] = None if f.mtime is None or ref is None else max(0.0, ref - f.mtime)
     return ages
 
 
@@ -90,12 +94,15 @@ def _slow(values: dict[int | None, dict[int, float]], steps: list[int]) -> set[i
     return {r for r, rs in ratios.items() if rs and statistics.median(rs) > SLOW_RATIO}
 
 
-def rank_grid(view: RunView, metric_index: int = 0) -> RankGrid:
-    """The grid of ``view`` for its ``metric_index``-th available metric."""
+def rank_grid(view: RunView, metric_index: int = 0, *, now: float | None = None) -> RankGrid:
+    """The grid of ``view`` for its ``metric_index``-th available metric; ``now`` for a live
+    run (last-line ages before now), None for one that ended (ages before its end)."""
     metrics = grid_metrics(view)
     ranks = sorted({f.rank for f in view.files}, key=lambda r: (r is None, r or 0))
-    ages = _ages(view)
-    silent = {r for r, a in ages.items() if a is not None and a > SILENT_S}
+    behind = _ages(view)  # behind the newest file: a silent rank, live or not
+    silent = {r for r, a in behind.items() if a is not None and a > SILENT_S}
+    ages = _ages(view, now) if now is not None else behind
+    live = now is not None
     step_ranks = set(view.steps.get_column("rank").drop_nulls().to_list())
     note = None
     if len(step_ranks) == 1 and len([r for r in ranks if r is not None]) > 1:
@@ -105,7 +112,7 @@ def rank_grid(view: RunView, metric_index: int = 0) -> RankGrid:
             "times are not in these logs. Shown: what the ranks do report, and each rank's last line."
         )
     if not metrics:
-        return RankGrid(None, ranks, ages=ages, silent=silent, note=note)
+        return RankGrid(None, ranks, ages=ages, silent=silent, note=note, live=live)
     metric = metrics[metric_index % len(metrics)]
     frame = _frame(view, metric).group_by("rank", "step").agg(pl.col("v").max())
     values: dict[int | None, dict[int, float]] = {}
@@ -113,4 +120,5 @@ def rank_grid(view: RunView, metric_index: int = 0) -> RankGrid:
         values.setdefault(rank, {})[step] = v
     steps = sorted({s for v in values.values() for s in v})
     ranks = sorted(set(ranks) | set(values), key=lambda r: (r is None, r or 0))
-    return RankGrid(metric, ranks, steps, values, ages, _slow(values, steps), silent, note)
+    slow = _slow(values, steps)
+    return RankGrid(metric, ranks, steps, values, ages, slow, silent, note, live)

@@ -92,6 +92,8 @@ class Snapshot:
     complete: bool = True
     #: The core's comparison row per run (reused between checks).
     core_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: When the snapshot was taken (time.time()): what "now" means for live runs.
+    taken_at: float = 0.0
 
 
 def core_module(name: str) -> Any | None:
@@ -276,4 +278,5 @@ def build_snapshot(
         notes=tuple(n for v in views.values() for n in v.notes),
         complete=with_core or reuse is not None,
         core_rows=core,
+        taken_at=now,
     )

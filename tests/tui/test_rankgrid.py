@@ -52,6 +52,19 @@ def test_slow_and_silent_ranks_are_flagged(tmp_path: Path) -> None:
     assert "SLOW" in text and "SILENT" in text and text.count("\n") == 5
 
 
+def test_last_line_is_relative_to_the_end_of_an_ended_run_and_to_now_of_a_live_one(
+    tmp_path: Path,
+) -> None:
+    view = _view(tmp_path, [0, 1, 2, 3], {1: 997.0})  # rank 1's last line 3 s before the others
+    ended = heatmap_text(rank_grid(view), 100).plain.splitlines()
+    assert "at end" in ended[1] and "-3s" in ended[2] and "now" not in "".join(ended)
+    live = rank_grid(view, now=1010.0)
+    assert live.live and live.ages[0] == 10.0 and live.ages[1] == 13.0
+    assert live.silent == set()  # silence is measured against the other ranks, not the clock
+    lines = heatmap_text(live, 100).plain.splitlines()
+    assert "-10s" in lines[1] and "-13s" in lines[2]
+
+
 def test_last_rank_only_logging_is_explained(tmp_path: Path) -> None:
     grid = rank_grid(_view(tmp_path, [3], {}))
     assert grid.note and "Only rank 3" in grid.note and grid.ranks == [0, 1, 2, 3]

@@ -11,9 +11,22 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from analyzer.sanitize import clean_text
+from analyzer.tui.colors import ACTIVE_STATUSES
 from analyzer.tui.rankgrid import rank_grid
 from analyzer.tui.screens.base import AnalyzerScreen
 from analyzer.tui.widgets.heatmap import RankHeatmap
+
+
+def key_text(live: bool) -> Text:
+    """The colour key, and what the ``last`` column is measured from."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for style, label in (("green", "≤5% over the median"), ("yellow", "≤15%"), ("red", ">15%")):
+        text.append("█ ", style=style)
+        text.append(f"{label}  ", style="dim")
+    text.append("· no value   ", style="dim")
+    since = "before now" if live else "before the run's end"
+    text.append(f"last: each rank's last line, {since}", style="dim")
+    return text
 
 
 class RanksScreen(AnalyzerScreen):
@@ -34,10 +47,7 @@ class RanksScreen(AnalyzerScreen):
         yield Static(id="ranks-note")
         with VerticalScroll(id="ranks-body"):
             yield RankHeatmap(id="heatmap")
-        yield Static(
-            Text("█ ≤5% over the median of all ranks  █ ≤15%  █ >15%  · no value", style="dim"),
-            id="ranks-key",
-        )
+        yield Static(id="ranks-key")
 
     def refresh_data(self) -> None:
         app = self.tui
@@ -49,7 +59,10 @@ class RanksScreen(AnalyzerScreen):
             note.display = False
             self.query_one(RankHeatmap).show(None)
             return
-        grid = rank_grid(view, self.metric_index)
+        row = next((r for r in app.snapshot.rows if r.run == view.name), None)
+        live = row is not None and row.status in ACTIVE_STATUSES
+        grid = rank_grid(view, self.metric_index, now=app.snapshot.taken_at if live else None)
+        self.query_one("#ranks-key", Static).update(key_text(live))
         head = Text()
         head.append(clean_text(view.name) or "", style=f"bold {app.colours.rich(view.name)}")
         head.append(f"  {len(grid.ranks)} ranks  ")

@@ -34,12 +34,15 @@ def _buckets(steps: list[int], width: int) -> list[list[int]]:
     return [steps[int(i * per) : int((i + 1) * per)] for i in range(width)]
 
 
-def _age(age: float | None) -> str:
+def _age(age: float | None, live: bool) -> str:
+    """A rank's last line: before now (live run) or before the run's end (``at end``)."""
     if age is None:
         return "-"
     if age < 1:
-        return " now"
-    return f"-{age:.0f}s" if age < 3600 else f"-{age / 3600:.1f}h"
+        return "now" if live else "at end"
+    if age < 3600:
+        return f"-{age:.0f}s"
+    return f"-{age / 3600:.1f}h" if age < 86400 else f"-{age / 86400:.1f}d"
 
 
 def heatmap_text(grid: RankGrid, width: int) -> Text:
@@ -65,7 +68,7 @@ def heatmap_text(grid: RankGrid, width: int) -> Text:
         text.append(f"{'sched' if rank is None else f'rank {rank}':>8}", style=label_style)
         vals = list(grid.values.get(rank, {}).values())
         text.append(f"{statistics.median(vals):10.1f}" if vals else f"{'-':>10}")
-        text.append(f"{_age(grid.ages.get(rank)):>7} ")
+        text.append(f"{_age(grid.ages.get(rank), grid.live):>7} ")
         text.append(f"{flag:<6}", style="bold red")
         text.append("│", style="dim")
         for col, med in zip(cols, medians, strict=True):

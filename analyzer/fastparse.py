@@ -201,23 +201,17 @@ class _Walk:
         """Rows of the runs taken → frames with the canonical columns plus ``key``."""
         if not runs:
             return
-        a, b, key, init = zip(*runs, strict=True)
-        taken = (
-            pl.DataFrame(
-                {"a": a, "b": b, "key": key, "init": init},
-                schema={"a": pl.UInt32, "b": pl.UInt32, "key": pl.Int64, "init": pl.Int64},
-            )
-            .with_columns(run=pl.int_range(pl.len()), row=pl.int_ranges("a", "b", dtype=pl.UInt32))
-            .explode("row")
-            .select("row", "key", "run", "init")
+        table = pl.DataFrame(
+            dict(zip(("a", "b", "key", "init"), zip(*runs, strict=True), strict=True)),
+            schema={"a": pl.UInt32, "b": pl.UInt32, "key": pl.Int64, "init": pl.Int64},
         )
-        steps = _timer_steps(taken, shapes)
+        its = _in_runs(shapes[ITERATION].select("row", "step"), table)
         for kind, frame in shapes.items():
-            got = frame.join(taken, on="row", how="inner", maintain_order="left")
+            got = _in_runs(frame, table)
             if not got.height:
                 continue
             if kind == TIMER:
-                got = got.join(steps, on="row", how="left", maintain_order="left")
+                got = got.with_columns(step=_timer_steps(got, its))
             if kind == LOG:  # INFO/DEBUG lines: claimed without a record
                 got = got.filter(~pl.col("quiet"))
                 if not got.height:
@@ -282,18 +276,32 @@ def _final_kinds(n: int, shapes: dict[int, pl.DataFrame]) -> pl.Series:
     return kinds
 
 
-def _timer_steps(taken: pl.DataFrame, shapes: dict[int, pl.DataFrame]) -> pl.DataFrame:
-    """Each taken timer line's step: the last iteration before it in its run, else the run's
-    starting value (the Megatron parser's last step when the run began)."""
-    it = shapes[ITERATION].select("row", "step")
-    tm = shapes[TIMER].select("row").unique()
-    both = pl.concat([it, tm.with_columns(step=pl.lit(None, pl.Int64))]).join(
-        taken, on="row", how="inner"
+def _in_runs(frame: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
+    """Rows of ``frame`` inside a taken run, with the run's index, ``key`` and ``init`` (runs
+    are sorted and disjoint, so a binary search finds each row's run)."""
+    run = table["a"].search_sorted(frame["row"], side="right").cast(pl.Int64) - 1
+    got = frame.with_columns(run=run).filter(pl.col("run") >= 0)
+    got = got.with_columns(
+        key=table["key"].gather(got["run"]),
+        init=table["init"].gather(got["run"]),
+        start=table["a"].gather(got["run"]),
+        end=table["b"].gather(got["run"]),
     )
-    both = both.sort("row").with_columns(
-        pl.col("step").forward_fill().over("run").fill_null(pl.col("init"))
+    return got.filter(pl.col("row") < pl.col("end")).drop("end")
+
+
+def _timer_steps(timers: pl.DataFrame, its: pl.DataFrame) -> pl.Series:
+    """Each taken timer row's step: that of the last iteration line before it in its run, else
+    the run's starting value (the Megatron parser's last step when the run began)."""
+    rows = its["row"]  # taken iteration lines, in line order
+    pos = rows.search_sorted(timers["row"], side="left").cast(pl.Int64) - 1
+    safe = pos.clip(lower_bound=0)
+    before = pl.DataFrame(
+        {"pos": pos, "row": rows.gather(safe) if len(rows) else pos, "start": timers["start"]}
     )
-    return both.join(tm, on="row", how="semi").select("row", "step")
+    inside = before.select((pl.col("pos") >= 0) & (pl.col("row") >= pl.col("start"))).to_series()
+    steps = its["step"].gather(safe) if len(rows) else pl.Series([None] * len(pos), dtype=pl.Int64)
+    return pl.select(pl.when(inside).then(steps).otherwise(timers["init"])).to_series()
 
 
 def _canonical(kind: str, got: pl.DataFrame, fp: FileParser) -> pl.DataFrame:

@@ -9,7 +9,14 @@ from textual.widgets import DataTable, Input
 from analyzer.tui.app import AnalyzerApp
 from analyzer.tui.screens.charts import ChartsScreen, parse_zoom
 from analyzer.tui.screens.compare import CompareScreen
-from analyzer.tui.screens.events import LEVELS, EventsScreen
+from analyzer.tui.screens.events import (
+    LEVELS,
+    EventRow,
+    EventsScreen,
+    grouped,
+    ranks_text,
+    short_time,
+)
 from analyzer.tui.screens.help import HelpScreen
 from analyzer.tui.screens.ranks import RanksScreen
 from analyzer.tui.screens.runs import RunsScreen
@@ -172,3 +179,15 @@ async def test_events_default_to_warnings_and_say_how_many_are_hidden(tmp_path: 
         await pilot.press("v", "v")  # error+ → all
         assert sum(e.type == "node_registered" for e in screen.rows) == 2
         assert "hidden" not in str(screen.query_one("#events-head").render())
+
+
+def test_the_same_event_from_many_ranks_is_one_row() -> None:
+    def ev(rank: int | None, message: str = "deprecated") -> EventRow:
+        return EventRow(
+            "2025-04-02T14:52:24", "r", rank, None, "warning", "log_warning", message, "f", 1
+        )
+
+    rows = grouped([ev(3), ev(2), ev(1), ev(0), ev(0), ev(5, "other")])
+    assert [(ranks_text(r.ranks), r.count) for r in rows] == [("0-3", 5), ("5", 1)]
+    assert ranks_text((0, 2, 5)) == "0,2,5" and ranks_text(tuple(range(0, 40, 2))) == "20 ranks"
+    assert short_time("2025-04-02T14:52:24.123") == "04-02 14:52:24"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -33,6 +33,43 @@ class EventRow:
     message: str
     source: str | None
     line: int | None
+    #: The same event (run, severity, type, step, message) from several ranks: all its ranks.
+    ranks: tuple[int | None, ...] = ()
+    count: int = 1
+
+
+def grouped(rows: list[EventRow]) -> list[EventRow]:
+    """One row per distinct event: the same message from 8 ranks is one row (newest kept,
+    so Enter still opens a real line), with its ranks and count."""
+    groups: dict[tuple, list[EventRow]] = {}
+    for e in rows:
+        first = e.message.splitlines()[0] if e.message else ""
+        groups.setdefault((e.run, e.severity, e.type, e.step, first), []).append(e)
+    out = []
+    for members in groups.values():
+        ranks = tuple(sorted({m.rank for m in members}, key=lambda r: (r is None, r or 0)))
+        out.append(replace(members[0], ranks=ranks, count=len(members)))
+    return out
+
+
+def ranks_text(ranks: tuple[int | None, ...]) -> str:
+    """``3``, ``0-7``, ``0,2,5``, or ``12 ranks``."""
+    known = [r for r in ranks if r is not None]
+    if not known:
+        return "-"
+    if len(known) == 1:
+        return str(known[0])
+    if known == list(range(known[0], known[-1] + 1)):
+        return f"{known[0]}-{known[-1]}"
+    text = ",".join(str(r) for r in known)
+    return text if len(text) <= 8 else f"{len(known)} ranks"
+
+
+def short_time(stamp: str) -> str:
+    """``2025-04-02T14:52:24.123`` → ``04-02 14:52:24`` (the year and fractions take room)."""
+    if len(stamp) >= 19 and stamp[4] == "-" and stamp[10] in "T ":
+        return f"{stamp[5:10]} {stamp[11:19]}"
+    return stamp
 
 
 def event_rows(snap: Snapshot, min_level: int = 0) -> list[EventRow]:
@@ -110,21 +147,23 @@ class EventsScreen(AnalyzerScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for col in ("time", "run", "rank", "step", "sev", "type", "message"):
+        for col in ("time", "run", "rank", "n", "step", "sev", "type", "message"):
             table.add_column(col, key=col)
 
     def refresh_data(self) -> None:
         app = self.tui
         every = event_rows(app.snapshot)
-        self.rows = [e for e in every if severity_rank(e) >= LEVELS[self.level][1]]
+        level = LEVELS[self.level][1]
+        self.rows = grouped([e for e in every if severity_rank(e) >= level])
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()
         for i, e in enumerate(self.rows):
             table.add_row(
-                Text(clean_text(e.time) or "", style="dim"),
+                Text(clean_text(short_time(e.time)) or "", style="dim"),
                 Text(clean_text(e.run) or "", style=app.colours.rich(e.run)),
-                Text("-" if e.rank is None else str(e.rank), justify="right"),
+                Text(ranks_text(e.ranks or (e.rank,)), justify="right"),
+                Text(f"×{e.count}" if e.count > 1 else "", justify="right", style="dim"),
                 Text("-" if e.step is None else str(e.step), justify="right"),
                 Text(e.severity, style=SEVERITY_STYLE.get(e.severity, "")),
                 Text(clean_text(e.type) or ""),
@@ -137,11 +176,14 @@ class EventsScreen(AnalyzerScreen):
 
     def _head(self, every: list[EventRow]) -> Text:
         """What is shown, how many are hidden by the severity filter, the keys."""
-        alerts = sum(e.type.startswith("alert:") for e in self.rows)
+        alerts = sum(e.count for e in self.rows if e.type.startswith("alert:"))
+        shown = sum(e.count for e in self.rows)
         head = Text(no_wrap=True, overflow="ellipsis")
-        head.append(f"{len(self.rows) - alerts} events, {alerts} alerts", style="bold")
+        head.append(f"{shown - alerts} events, {alerts} alerts", style="bold")
+        if len(self.rows) < shown:
+            head.append(f" in {len(self.rows)} rows")
         head.append(f" · {LEVEL_WORDS[LEVELS[self.level][1]]}")
-        hidden = len(every) - len(self.rows)
+        hidden = len(every) - shown
         if hidden:
             head.append(f" · {hidden} less severe hidden", style="yellow")
         head.append(f"  v: {LEVELS[(self.level + 1) % len(LEVELS)][0]}", style="dim")

@@ -130,15 +130,10 @@ class _Walk:
         return pos in self._window_only and not (self.fp.pending or self.meg.in_arguments)
 
     def _python_only(self, idx: list[int], texts: list[str], n: int, first_lineno: int) -> None:
-        fp, out, prev = self.fp, self.records, -1
+        prev = -1
         for pos, (i, text) in enumerate(zip(idx, texts, strict=True)):
-            if self._window_only and self._skippable(pos):
-                continue
-            if i != prev + 1:
-                fp.skip_lines(i - prev - 1)
-                out.extend(fp.close_pending())
-            out.extend(fp.feed(text, first_lineno + i))
-            prev = i
+            if not (self._window_only and self._skippable(pos)):
+                prev = self._feed(i, text, prev, first_lineno)
         self._tail(n, prev)
 
     def _tail(self, n: int, prev: int) -> None:
@@ -156,40 +151,60 @@ class _Walk:
         first_lineno: int,
     ) -> list[tuple[int, int, int, int | None]]:
         """The walk: Python candidates one by one, safe runs whole; returns the runs taken."""
-        fp, out = self.fp, self.records
         py_pos = (kinds == PYTHON).arg_true().to_list()
         py_texts = texts.gather(py_pos).to_list() if py_pos else []
         info = _RunInfo(len(idx), kinds, shapes)
         runs: list[tuple[int, int, int, int | None]] = []
         prev, a = -1, 0
         for q, text in zip([*py_pos, len(idx)], [*py_texts, None], strict=True):
-            while a < q:  # a run of safe candidates [a, q)
-                i = idx[a]
-                if i != prev + 1:
-                    fp.skip_lines(i - prev - 1)
-                    out.extend(fp.close_pending())
-                if fp.pending:  # an open block sees this line first: the Python way
-                    out.extend(fp.feed(texts[a], first_lineno + i))
-                    prev, a = i, a + 1
-                    continue
-                last = idx[q - 1]
-                fp.count_claimed(last - i + 1, q - a, info.ranks[q - 1])
-                runs.append((a, q, 2 * len(out), self.meg.last_step))
-                step = info.last_step(a, q)
-                if step is not None:
-                    self.meg.note_iteration(step)
-                prev, a = last, q
-            if text is not None and self._window_only and self._skippable(q):
-                a = q + 1
-            elif text is not None:
-                i = idx[q]
-                if i != prev + 1:
-                    fp.skip_lines(i - prev - 1)
-                    out.extend(fp.close_pending())
-                out.extend(fp.feed(text, first_lineno + i))
-                prev, a = i, q + 1
+            if a < q:  # a run of safe candidates [a, q)
+                prev = self._run(idx, texts, a, q, prev, first_lineno, info, runs)
+            if text is not None and not (self._window_only and self._skippable(q)):
+                prev = self._feed(idx[q], text, prev, first_lineno)
+            a = q + 1
         self._tail(n, prev)
         return runs
+
+    def _feed(self, i: int, text: str, prev: int, first_lineno: int) -> int:
+        """Line ``i`` to the Python parser (lines skipped since ``prev`` counted, blocks closed)."""
+        if i != prev + 1:
+            self.fp.skip_lines(i - prev - 1)
+            self.records.extend(self.fp.close_pending())
+        self.records.extend(self.fp.feed(text, first_lineno + i))
+        return i
+
+    def _run(
+        self,
+        idx: list[int],
+        texts: pl.Series,
+        a: int,
+        q: int,
+        prev: int,
+        first_lineno: int,
+        info: _RunInfo,
+        runs: list[tuple[int, int, int, int | None]],
+    ) -> int:
+        """Take safe candidates [a, q) whole, once no parser holds an open block (lines an open
+        block sees first go the Python way); returns the last line index consumed."""
+        fp = self.fp
+        while a < q:
+            i = idx[a]
+            if i != prev + 1:
+                fp.skip_lines(i - prev - 1)
+                self.records.extend(fp.close_pending())
+                prev = i - 1
+            if not fp.pending:
+                break
+            prev, a = self._feed(i, texts[a], prev, first_lineno), a + 1
+        if a < q:
+            last = idx[q - 1]
+            fp.count_claimed(last - idx[a] + 1, q - a, info.ranks[q - 1])
+            runs.append((a, q, 2 * len(self.records), self.meg.last_step))
+            step = info.last_step(a, q)
+            if step is not None:
+                self.meg.note_iteration(step)
+            prev = last
+        return prev
 
     def _collect(
         self,

@@ -131,20 +131,7 @@ def iteration_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
     ``rows`` are the candidates' positions (kept as ``row``). The head is checked, so plain
     string offsets find its parts: the first ``iteration`` and the first ``|``.
     """
-    g = _frame(texts, rows)
-    h = pl.col("head")
-    after = h.str.slice(h.str.find("iteration", literal=True) + len("iteration"))
-    parts = after.str.splitn("/", 2)
-    g = g.select(
-        "row",
-        "prefix_rank",
-        "body",
-        step=parts.struct.field("field_0").str.strip_chars(" ").cast(pl.Int64),
-        total=parts.struct.field("field_1").str.strip_chars(" "),
-        date=h.str.extract(_PREFIX_DATE, 1),
-        clock=h.str.extract(_PREFIX_DATE, 2),
-        span=after.str.len_bytes(),
-    ).filter(pl.col("span") <= 40)
+    g = _iteration_heads(_frame(texts, rows))
     pairs, keys = _pairs(g, "body")
     # One small integer per distinct raw key: a field's index, EXTRA, or GB (left to Python).
     code = {r: _code(k) for r, k in keys.items()}
@@ -184,6 +171,23 @@ def _code(key: str) -> int:
         return _GB
     field = _FIELD_OF.get(key)
     return _EXTRA if field is None else _FIELDS.index(field)
+
+
+def _iteration_heads(g: pl.DataFrame) -> pl.DataFrame:
+    """Step, total and timestamp from checked heads; ``a/ b`` spans at most 40 characters."""
+    h = pl.col("head")
+    after = h.str.slice(h.str.find("iteration", literal=True) + len("iteration"))
+    parts = after.str.splitn("/", 2)
+    return g.select(
+        "row",
+        "prefix_rank",
+        "body",
+        step=parts.struct.field("field_0").str.strip_chars(" ").cast(pl.Int64),
+        total=parts.struct.field("field_1").str.strip_chars(" "),
+        date=h.str.extract(_PREFIX_DATE, 1),
+        clock=h.str.extract(_PREFIX_DATE, 2),
+        span=after.str.len_bytes(),
+    ).filter(pl.col("span") <= 40)
 
 
 def _known_fields(known: pl.DataFrame) -> pl.DataFrame:

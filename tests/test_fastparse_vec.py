@@ -157,3 +157,16 @@ def test_frames_survive_the_trip_from_a_worker_unchanged(tmp_path: Path) -> None
         assert back.frames[kind].equals(bulk.frames[kind])
         assert back.frames[kind].schema == bulk.frames[kind].schema
     assert (back.stats, back.partial_tail) == (bulk.stats, bulk.partial_tail)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(LINES, st.text(max_size=60)), min_size=1, max_size=60))
+def test_trigger_mask_is_the_exact_literal_test(lines: list[str]) -> None:
+    """The two-stage mask (anchor cover, then the exact test on hits) marks exactly the lines
+    holding a trigger literal; every trigger alone is marked."""
+    from analyzer.fastparse_mask import _triggered
+    from parsers.prefilter import trigger_literals
+
+    lits = trigger_literals()
+    series = pl.Series([line.replace("\n", " ") for line in [*lines, *lits]], dtype=pl.String)
+    assert _triggered(series).to_list() == series.str.contains_any(lits).to_list()

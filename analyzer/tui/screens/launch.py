@@ -60,7 +60,9 @@ def find_specs(paths: list[str]) -> list[SpecEntry]:
         except InputError as exc:
             if "command" in f.read_text(errors="replace"):
                 out.append(SpecEntry(key, None, str(exc)))
-    return out
+    names = {e.spec.name for e in out if e.spec and e.path != BUNDLED}
+    # `analyzer demo` copies the bundled spec beside its runs: list that copy once
+    return [e for e in out if not (e.path == BUNDLED and e.spec and e.spec.name in names)]
 
 
 def short_path(path: Path | str) -> str:
@@ -79,7 +81,13 @@ def varying_params(spec: Spec) -> dict[str, str]:
     variants = expand(spec)[0]
     keys = sorted({k for v in variants for k in v.params})
     varying = [k for k in keys if len({repr(v.params.get(k)) for v in variants}) > 1]
-    varying.sort(key=lambda k: max(len(_param_text(v.params.get(k))) for v in variants))
+    first = ("tp", "pp", "vpp", "cp", "dp", "ep", "sp", "recompute", "seq")
+    varying.sort(
+        key=lambda k: (
+            first.index(k) if k in first else len(first),
+            max(len(_param_text(v.params.get(k))) for v in variants),
+        )
+    )
     out: dict[str, str] = {}
     for v in variants:
         parts = [f"{k}={_param_text(v.params.get(k))}" for k in varying if k in v.params]

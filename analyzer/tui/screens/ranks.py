@@ -54,6 +54,11 @@ class RanksScreen(AnalyzerScreen):
         title = self.query_one("#ranks-title", Static)
         note = self.query_one("#ranks-note", Static)
         view = app.snapshot.runs.get(app.focus_run or "")
+        skipped = None
+        if view is not None and not view.files:  # queued: show a run that has logs, say so
+            with_logs = [v for _n, v in sorted(app.snapshot.runs.items()) if v.files]
+            if with_logs:
+                skipped, view = view.name, with_logs[0]
         if view is None:
             title.update(Text("no run yet", style="dim"))
             note.display = False
@@ -69,6 +74,8 @@ class RanksScreen(AnalyzerScreen):
         head.append("metric: ", style="dim")
         head.append(grid.metric.label if grid.metric else "no per-rank series", style="bold")
         head.append("  (m: next metric, [ ]: other run)", style="dim")
+        if skipped:
+            head.append(f"  {clean_text(skipped)} has no logs yet", style="yellow")
         title.update(head)
         note.display = grid.note is not None
         if grid.note:
@@ -81,7 +88,7 @@ class RanksScreen(AnalyzerScreen):
 
     def action_run(self, delta: int) -> None:
         app = self.tui
-        names = sorted(app.snapshot.runs)
+        names = sorted(n for n, v in app.snapshot.runs.items() if v.files)
         if not names:
             return
         i = names.index(app.focus_run) if app.focus_run in names else 0

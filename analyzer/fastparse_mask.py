@@ -106,7 +106,7 @@ def candidate_mask(lines: pl.Series, carry: int = 0) -> tuple[pl.Series, pl.Seri
         everything = pl.Series([True] * n)
         return everything, everything, 0
     mask = _triggered(lines) | (lines.str.len_bytes() > MAX_LINE_CHARS)
-    triggered = mask
+    triggered = mask.clone()  # scatter below writes in place
     where = mask.arg_true() if _openers_are_triggers() else pl.int_range(n, eager=True)
     opens, ends = _openers(lines.gather(where), where)
     reach = max(0, carry - n)

@@ -100,7 +100,7 @@ class RunsScreen(AnalyzerScreen):
     def _cells(self, row: RunRow) -> list[Text]:
         app = self.tui
         cells = [Text(clean_text(fn(row)) or "") for _, _, fn, _ in COLUMNS]
-        mark = "▶ " if row.run in app.marked else "  "
+        mark = "▶" if row.run in app.marked else " "
         cells[0] = Text(mark, style="bold") + Text(
             clean_text(row.run) or "", app.colours.rich(row.run)
         )

@@ -57,6 +57,9 @@ def status_text(snap: Snapshot, marked: int) -> Text:
         text.append(" ● live ", style="bold green")
     else:
         text.append(f" {snap.mode} ", style="bold")
+    if snap.waiting:  # first: the paths must not be cut off at the right edge
+        watched = ", ".join(clean_text(p) or "" for p in snap.watched[:3])
+        text.append(f"│ waiting for logs under {watched} ", style="yellow")
     text.append(f"│ {files} files in {len(snap.runs)} runs ")
     rate = f", {human(snap.records_per_s)}/s" if snap.mode != "read once" else ""
     text.append(f"│ {human(snap.records)} records{rate} ")
@@ -65,9 +68,6 @@ def status_text(snap: Snapshot, marked: int) -> Text:
     text.append(f"│ cache {snap.cache} ")
     if marked:
         text.append(f"│ {marked} marked ", style="bold")
-    if snap.waiting:
-        watched = ", ".join(clean_text(p) or "" for p in snap.watched[:3])
-        text.append(f"│ waiting for logs under {watched}", style="yellow")
     return text
 
 

@@ -176,6 +176,8 @@ async def test_events_default_to_warnings_and_say_how_many_are_hidden(tmp_path: 
         assert [e.type for e in screen.rows if not e.type.startswith("alert:")] == ["traceback"]
         head = str(screen.query_one("#events-head").render())
         assert "warnings and errors" in head and "2 less severe hidden" in head
+        detail = str(screen.query_one("#events-detail").render())
+        assert "device memory exhausted" in detail and "scheduler.log:" in detail
         await pilot.press("v", "v")  # error+ → all
         assert sum(e.type == "node_registered" for e in screen.rows) == 2
         assert "hidden" not in str(screen.query_one("#events-head").render())

@@ -144,6 +144,7 @@ class EventsScreen(AnalyzerScreen):
         yield Static(id="events-head")
         table: DataTable = DataTable(id="events-table", cursor_type="row")
         yield table
+        yield Static(id="events-detail")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -172,6 +173,7 @@ class EventsScreen(AnalyzerScreen):
             )
         if 0 <= cursor < len(self.rows):
             table.move_cursor(row=cursor, animate=False)
+        self._detail(table.cursor_row)
         self.query_one("#events-head", Static).update(self._head(every))
 
     def _head(self, every: list[EventRow]) -> Text:
@@ -193,6 +195,21 @@ class EventsScreen(AnalyzerScreen):
     def action_level(self) -> None:
         self.level = (self.level + 1) % len(LEVELS)
         self.refresh_data()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._detail(event.cursor_row)
+
+    def _detail(self, row: int) -> None:
+        """The highlighted event's whole message and where it is (the table cuts it off)."""
+        detail = Text()
+        if 0 <= row < len(self.rows):
+            e = self.rows[row]
+            where = f"{e.source}:{e.line}" if e.source and e.line else e.source or ""
+            detail.append(f"{clean_text(e.type)} ", style=SEVERITY_STYLE.get(e.severity, ""))
+            detail.append(clean_text(e.message.splitlines()[0] if e.message else "") or "")
+            if where:
+                detail.append(f"  ({clean_text(where)})", style="dim")
+        self.query_one("#events-detail", Static).update(detail)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open()

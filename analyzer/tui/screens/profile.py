@@ -63,7 +63,7 @@ def bar_width(columns: int) -> int:
 def verdict_text(summary: ProfileSummary) -> Text:
     text = Text()
     if not summary.slow_ranks and not summary.slow_stages:
-        text.append("no slow rank stands out", style="dim")
+        text.append("no slow rank stands out\n", style="dim")
     for s in summary.slow_ranks:
         text.append(f"rank {s['rank']}: ", style="bold red" if s["straggler"] else "bold yellow")
         text.append(clean_text(s["reason"]) or "")
@@ -135,14 +135,16 @@ class ProfileScreen(AnalyzerScreen):
         head = self.query_one("#profile-head", Static)
         if self.summary is None:
             if self.error:
-                head.update(Text(self.error, style="yellow"))
+                head.update(Text(self.error, style="yellow") + Text("  r reads again", style="dim"))
             return
         s = self.summary
         steps = self.steps()
         step = steps[self.step_index % len(steps)] if steps else None
         title = Text(f"{len(s.files)} profiler files  ", style="bold")
         title.append(f"step {step}" if step is not None else "all profiled steps", style="bold")
-        title.append(f"  ({len(steps)} steps: n/p)  r reads again", style="dim")
+        if len(steps) > 1:
+            title.append(f"  ({len(steps)} steps: n/p)", style="dim")
+        title.append("  r reads again", style="dim")
         head.update(title)
         bars = self.query_one("#profile-bars", Static)
         width = bar_width(bars.size.width or self.app.size.width)

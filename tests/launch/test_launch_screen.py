@@ -90,3 +90,23 @@ async def test_key_7_opens_launch_and_enter_starts_the_variant(tmp_path: Path) -
         (tmp_path / "gate").touch()
         await _until(pilot, lambda: screen.latest["b"][1]["status"] in registry.TERMINAL, "b ended")
     assert [rec["variant"] for _p, rec in registry.list_runs(tmp_path)] == ["b"]
+
+
+async def test_quitting_the_tui_stops_what_the_launch_screen_started(tmp_path: Path) -> None:
+    from tests.launch.helpers import processes_mentioning
+
+    _spec(tmp_path)  # the gate never opens: the run would go on forever
+    app = AnalyzerApp([str(tmp_path)], watch=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("7")
+        screen = app.screen
+        assert isinstance(screen, LaunchScreen)
+        await pilot.press("enter")
+        await _until(
+            pilot,
+            lambda: screen.latest.get("a", (None, {}))[1].get("status") == "running",
+            "a running",
+        )
+        await pilot.press("q")
+    assert [rec["status"] for _p, rec in registry.list_runs(tmp_path)] == ["stopped"]
+    assert processes_mentioning(str(tmp_path)) == []

@@ -17,6 +17,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from analyzer.errors import InputError
@@ -158,6 +159,7 @@ class LaunchScreen(AnalyzerScreen):
 
     def on_unmount(self) -> None:
         if self.queue is not None:
+            self.queue.on_change = lambda: None  # the widgets are going away
             self.queue.close()
 
     # data --------------------------------------------------------------------------------------
@@ -255,10 +257,16 @@ class LaunchScreen(AnalyzerScreen):
         if event.data_table.id == "launch-variants":
             self.action_start()
 
+    class QueueChanged(Message):
+        """The queue started, reaped or stopped a run (posted from its thread)."""
+
     def _changed(self) -> None:
-        """From the queue's thread: refresh on the UI thread (ignored while the app closes)."""
-        with contextlib.suppress(RuntimeError):
-            self.app.call_from_thread(self.refresh_data)
+        """From the queue's thread: ask the UI thread to refresh. Posting never waits, so the
+        queue thread cannot block on a UI thread that is itself waiting for it in ``close``."""
+        self.post_message(self.QueueChanged())
+
+    def on_launch_screen_queue_changed(self, _message: QueueChanged) -> None:
+        self.refresh_data()
 
     def _queue(self) -> RunQueue:
         if self.queue is None:

@@ -90,7 +90,7 @@ class DataSource:
 
     # live session --------------------------------------------------------------------------
     def _on_batch(self, batch: Any) -> None:
-        self.meter.add(len(getattr(batch, "records", ()) or ()))
+        self.meter.add(getattr(batch, "count", None) or len(getattr(batch, "records", ()) or ()))
         self._emit(self._session.runs)
 
     def _watched(self) -> list[str]:

@@ -22,6 +22,7 @@ import os
 import pickle
 import shutil
 import tempfile
+from collections.abc import Collection
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
@@ -98,18 +99,27 @@ class FileCache:
         self._committed_offset = -1
 
     # -- restoring -------------------------------------------------------------------------
-    def restore(self) -> dict[str, pl.DataFrame] | None:
-        """Resume the follower from a valid entry and return its cached frames, else None."""
+    def restore(self, kinds: Collection[str] | None = None) -> dict[str, pl.DataFrame] | None:
+        """Resume the follower from a valid entry and return its cached frames (of ``kinds``
+        only, when given), else None."""
+        meta: dict = {}
         try:
             meta = json.loads((self.dir / "meta.json").read_text())
-            frames = self._restore(meta)
+            frames = self._restore(meta, kinds)
         except _RESTORE_ERRORS:
+            frames = None
+        if frames is None:
             self.segments = []
+            # New segment names must not reuse those an old (still committed) meta lists.
+            with contextlib.suppress(*_RESTORE_ERRORS):
+                self._seq = int(meta.get("seq", 0))
             return None
         self._remove_strays()
         return frames
 
-    def _restore(self, meta: dict) -> dict[str, pl.DataFrame] | None:
+    def _restore(
+        self, meta: dict, kinds: Collection[str] | None = None
+    ) -> dict[str, pl.DataFrame] | None:
         f = self.follower
         offset = int(meta["offset"])
         if os.fstat(f.fd).st_size < offset or meta["fingerprint"] != parser_fingerprint():
@@ -118,7 +128,7 @@ class FileCache:
             return None
         parser = pickle.loads(base64.b64decode(meta["parser"]))
         parser.run = f.run
-        frames = self._read_segments(meta["segments"])
+        frames = self._read_segments(meta["segments"], kinds)
         f.parser = parser
         f.base = _stats_from(meta["base"])
         f.cursor = LineCursor(offset=offset, lineno=int(meta["lineno"]))
@@ -129,11 +139,14 @@ class FileCache:
         self._committed_offset = offset
         return frames
 
-    def _read_segments(self, segments: list[dict[str, str]]) -> dict[str, pl.DataFrame]:
+    def _read_segments(
+        self, segments: list[dict[str, str]], kinds: Collection[str] | None = None
+    ) -> dict[str, pl.DataFrame]:
         parts: dict[str, list[pl.DataFrame]] = {k: [] for k in KINDS}
         for seg in segments:
             for kind, name in seg.items():
-                parts[kind].append(pl.read_parquet(self.dir / name))
+                if kinds is None or kind in kinds:
+                    parts[kind].append(pl.read_parquet(self.dir / name))
         run = self.follower.run
         out: dict[str, pl.DataFrame] = {}
         for kind, frames in parts.items():

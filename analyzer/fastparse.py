@@ -18,7 +18,7 @@ import polars as pl
 
 from analyzer.fastparse_mask import candidate_mask
 from analyzer.fastparse_vec import ITERATION, LOG, MEMORY, PYTHON, TIMER, classify, shape_rows
-from analyzer.store import records_to_frame
+from analyzer.store import empty_frame, frames_from_records, records_to_frame
 from parsers import KINDS, SCHEMAS, FileParser, ParseStats, Record
 
 CHUNK = 16 << 20  # measured: as fast as 32 MB, a third less peak RSS per worker
@@ -33,6 +33,8 @@ class FileFrames:
     stats: ParseStats
     partial_tail: bool = False
     notes: list[str] = field(default_factory=list)
+    #: Lines actually parsed (fewer than ``stats.lines`` when the parse cache held the rest).
+    parsed_lines: int = 0
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled (worker → parent) without the constant ``run``/``source`` columns: a string
@@ -122,6 +124,19 @@ class _Walk:
         runs = self._mixed(idx.to_list(), texts, kinds, shapes, len(lines), first_lineno)
         self._collect(shapes, runs, idx, first_lineno)
         return reach
+
+    def resume(self, lines: pl.Series, first_lineno: int) -> int | None:
+        """The first chunk after a parser state of unknown window carry: lines go one by one
+        while a block or an arguments dump is open (a window could cover them), the rest as a
+        chunk with no carry (with nothing open, a line without a trigger is never claimed).
+        None when every line went one by one (the next chunk must resume the same way)."""
+        k, n, fp = 0, len(lines), self.fp
+        while k < n and (fp.pending or self.meg.in_arguments):
+            self.records.extend(fp.feed(lines[k], first_lineno + k))
+            k += 1
+        if k == n:
+            return None
+        return self.chunk(lines.slice(k), first_lineno + k, 0)
 
     def _skippable(self, pos: int) -> bool:
         """A window line holding no trigger, while no parser could claim such a line: no open
@@ -339,32 +354,85 @@ def _canonical(kind: str, got: pl.DataFrame, fp: FileParser) -> pl.DataFrame:
     return got.select(*exprs, pl.col("key"))
 
 
+@dataclass
+class RangeParse:
+    """What :func:`parse_range` read: frames (open multi-line records not flushed), where it
+    stopped (just after the last complete line), the lines it parsed and replacement counts."""
+
+    frames: dict[str, pl.DataFrame]
+    offset: int
+    lines: int
+    partial: bool
+    decode_errors: int
+    more: bool = False
+
+
+def parse_range(
+    fd: int,
+    fp: FileParser,
+    *,
+    offset: int = 0,
+    lineno: int = 0,
+    limit: int | None = None,
+    chunk: int = CHUNK,
+) -> RangeParse:
+    """Bulk-parse the complete lines of ``fd`` from ``offset`` on, continuing ``fp`` (which has
+    parsed ``lineno`` lines so far, by this path or line by line). At most about ``limit`` bytes
+    are read (``more`` tells whether complete lines were left). Lines are fed one by one while
+    ``fp`` holds an open block, so no context window of an earlier read needs carrying."""
+    walk = _Walk(fp)
+    start, first, reach, size = offset, lineno + 1, None, chunk
+    partial = more = False
+    bad_total = 0
+    while limit is None or offset - start < limit:
+        data = os.pread(fd, size, offset)
+        if not data:
+            break
+        cut = data.rfind(b"\n")
+        if cut < 0:  # no complete line: the last one of the file, or a longer read needed
+            if len(data) < size:
+                partial = True
+                break
+            size *= 2
+            continue
+        size = chunk
+        lines, bad = _lines(data, cut + 1)
+        offset += cut + 1
+        del data
+        bad_total += bad
+        reach = walk.resume(lines, first) if reach is None else walk.chunk(lines, first, reach)
+        first += len(lines)
+    if limit is not None and offset - start >= limit:
+        more = bool(os.pread(fd, 1, offset))
+    frames = walk.frames()
+    return RangeParse(frames, offset, first - 1 - lineno, partial, bad_total, more)
+
+
 def parse_file_fast(path: str, run: str, rank: int | None, *, chunk: int = CHUNK) -> FileFrames:
     """Parse one whole file (a partial last line is held back and reported)."""
     fp = FileParser(source=path, run=run, rank=rank)
-    walk = _Walk(fp)
-    offset, lineno, reach, size, partial = 0, 1, 0, chunk, False
     fd = os.open(path, os.O_RDONLY)
     try:
-        while True:
-            data = os.pread(fd, size, offset)
-            if not data:
-                break
-            cut = data.rfind(b"\n")
-            if cut < 0:  # no complete line: the last one of the file, or a longer read needed
-                if len(data) < size:
-                    partial = True
-                    break
-                size *= 2
-                continue
-            size = chunk
-            lines, bad = _lines(data, cut + 1)
-            offset += cut + 1
-            del data
-            fp.stats.decode_errors += bad
-            reach = walk.chunk(lines, lineno, reach)
-            lineno += len(lines)
+        got = parse_range(fd, fp, chunk=chunk)
     finally:
         os.close(fd)
-    walk.records.extend(fp.flush())
-    return FileFrames(walk.frames(), fp.stats, partial)
+    fp.stats.decode_errors += got.decode_errors
+    frames = got.frames
+    tail = fp.flush()
+    if tail:
+        frames = merge_frames([frames, frames_from_records(tail)])
+    return FileFrames(frames, fp.stats, got.partial, parsed_lines=got.lines)
+
+
+def merge_frames(parts: list[dict[str, pl.DataFrame]]) -> dict[str, pl.DataFrame]:
+    """Frames per kind, concatenated in order (empty ones left out, every kind present)."""
+    out: dict[str, pl.DataFrame] = {}
+    for kind in KINDS:
+        frames = [p[kind] for p in parts if kind in p and p[kind].height]
+        if len(frames) > 1:
+            out[kind] = pl.concat(frames, how="vertical_relaxed")
+        elif frames:
+            out[kind] = frames[0]
+        else:
+            out[kind] = next((p[kind] for p in parts if kind in p), empty_frame(kind))
+    return out

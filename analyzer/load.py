@@ -7,15 +7,18 @@ multi-GB run uses both cores. Binary files are skipped with a note; unreadable o
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
+import multiprocessing.context
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from analyzer.cache_load import load_file
 from analyzer.discover import RankFile, Run, discover
 from analyzer.errors import InputError
-from analyzer.fastparse import FileFrames, parse_file_fast
+from analyzer.fastparse import FileFrames
 from analyzer.reader import LineCursor, read_new_lines
 from analyzer.store import RunData
 from parsers import FileParser, ParseStats, Record
@@ -63,22 +66,26 @@ def parse_file(path: Path, run: str, rank: int | None) -> FileResult:
     return FileResult(records, fp.stats, bool(cursor.partial))
 
 
-def _parse_job(args: tuple[str, str, int | None]) -> FileFrames:
-    """Bulk-parse one file to frames (frames pickle cheaply between processes; dicts do not)."""
-    path, run, rank = args
+Job = tuple[str, str, int | None, bool, frozenset[str] | None]
+
+
+def _parse_job(args: Job) -> FileFrames:
+    """One file to frames, through the parse cache when asked (frames pickle cheaply between
+    processes; dicts do not). Frames of kinds not asked for are dropped here, in the worker."""
+    path, run, rank, use_cache, kinds = args
     try:
         if looks_binary(Path(path)):
             return FileFrames({}, ParseStats(), False, [f"{path}: binary file, skipped"])
-        return parse_file_fast(path, run, rank)
+        return load_file(path, run, rank, use_cache=use_cache, kinds=kinds)
     except OSError as exc:
         return FileFrames({}, ParseStats(), False, [f"{path}: {exc.strerror}, skipped"])
 
 
-def _jobs_for(runs: Sequence[Run]) -> list[tuple[str, str, int | None]]:
-    return [(str(f.path), run.name, f.rank) for run in runs for f in run.files]
+def _jobs_for(runs: Sequence[Run], use_cache: bool, kinds: frozenset[str] | None) -> list[Job]:
+    return [(str(f.path), run.name, f.rank, use_cache, kinds) for run in runs for f in run.files]
 
 
-def _largest_first(jobs: list[tuple[str, str, int | None]]) -> list[int]:
+def _largest_first(jobs: list[Job]) -> list[int]:
     """Job indices by file size, largest first (unreadable files count as empty)."""
 
     def size(i: int) -> int:
@@ -90,6 +97,15 @@ def _largest_first(jobs: list[tuple[str, str, int | None]]) -> list[int]:
     return sorted(range(len(jobs)), key=size, reverse=True)
 
 
+def _mp_context() -> multiprocessing.context.BaseContext:
+    """Workers fork from a clean server process, not from this one: a child forked after
+    polars' thread pool ran here (an earlier load in the same process, the TUI) can hang on
+    a lock some pool thread held at the fork."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["analyzer.load"])
+    return ctx
+
+
 def _total_bytes(files: list[RankFile]) -> int:
     total = 0
     for f in files:
@@ -98,21 +114,31 @@ def _total_bytes(files: list[RankFile]) -> int:
     return total
 
 
-def load_runs(runs: Sequence[Run], *, workers: int | None = None) -> list[RunData]:
-    """Parse every rank file of every run into a RunData (parallel when it pays)."""
-    jobs = _jobs_for(runs)
+def load_runs(
+    runs: Sequence[Run],
+    *,
+    workers: int | None = None,
+    use_cache: bool = True,
+    kinds: Iterable[str] | None = None,
+) -> list[RunData]:
+    """Parse every rank file of every run into a RunData (parallel when it pays).
+
+    ``use_cache``: reuse and update the parse cache (:mod:`analyzer.cache_load`), so reopening
+    parses only bytes appended since. ``kinds``: only these kinds' frames are kept (the others
+    are dropped in the workers: less memory for ``parse --kind steps``)."""
+    jobs = _jobs_for(runs, use_cache, None if kinds is None else frozenset(kinds))
     all_files = [f for r in runs for f in r.files]
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n > 1 and len(jobs) > 1 and _total_bytes(all_files) >= PARALLEL_MIN_BYTES:
         order = _largest_first(jobs)  # the biggest files start first: workers finish together
-        with ProcessPoolExecutor(max_workers=n) as pool:
+        with ProcessPoolExecutor(max_workers=n, mp_context=_mp_context()) as pool:
             done = pool.map(_parse_job, [jobs[i] for i in order], chunksize=1)
             by_index = dict(zip(order, done, strict=True))
         results = [by_index[i] for i in range(len(jobs))]
     else:
         results = [_parse_job(j) for j in jobs]
     by_run = {run.name: RunData(run) for run in runs}
-    for (path, run_name, _rank), res in zip(jobs, results, strict=True):
+    for (path, run_name, *_rest), res in zip(jobs, results, strict=True):
         data = by_run[run_name]
         for kind, frame in res.frames.items():
             data.append_frame(kind, frame)
@@ -123,9 +149,17 @@ def load_runs(runs: Sequence[Run], *, workers: int | None = None) -> list[RunDat
     return list(by_run.values())
 
 
-def load_paths(paths: Sequence[str | Path], *, workers: int | None = None) -> list[RunData]:
-    """Discover and parse; nothing to parse at all is an InputError."""
+def load_paths(
+    paths: Sequence[str | Path],
+    *,
+    workers: int | None = None,
+    use_cache: bool = True,
+    kinds: Iterable[str] | None = None,
+) -> list[RunData]:
+    """Discover and parse (see :func:`load_runs`); nothing to parse at all is an InputError."""
     runs = discover(list(paths))
     if not any(r.files for r in runs):
         raise InputError(f"{', '.join(map(str, paths))}: no training logs found")
-    return load_runs([r for r in runs if r.files], workers=workers)
+    return load_runs(
+        [r for r in runs if r.files], workers=workers, use_cache=use_cache, kinds=kinds
+    )

@@ -17,6 +17,13 @@ def real_log_files(family: str) -> list[Path]:
     return sorted(folder.glob("*.log")) if folder.is_dir() else []
 
 
+@pytest.fixture(autouse=True)
+def _isolated_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory):
+    """Every test gets its own parse cache (``$XDG_CACHE_HOME``, inherited by CLI children):
+    no test reads another's entries, nor the user's ``~/.cache``."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+
+
 @pytest.fixture
 def real_logs() -> Path:
     """The real-logs directory; the test is skipped when ``../shared/real_logs`` is absent."""

@@ -44,6 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", default="text", choices=FORMATS)
     p.add_argument("--config", metavar="FILE.toml", help="rule parameters and silences")
     p.add_argument(
+        "--no-cache", action="store_true", help="parse everything again, ignore the cache"
+    )
+    p.add_argument(
         "--rule-param",
         action="append",
         default=[],
@@ -100,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.paths:
         raise InputError("check needs at least one PATH (or --list-rules)")
-    datas = load_paths(args.paths)
+    datas = load_paths(args.paths, use_cache=not args.no_cache)
     findings = check(datas, config=config)
     sys.stdout.write(render(findings, args.format))
     if not args.quiet:

@@ -32,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", default="table", choices=FORMATS)
     p.add_argument("-o", "--output", type=Path, help="write to FILE (atomically)")
     p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    p.add_argument(
+        "--no-cache", action="store_true", help="parse everything again, ignore the cache"
+    )
     p.add_argument("--baseline", metavar="RUN", help="add *_delta_pct columns relative to RUN")
     p.add_argument("--sort", metavar="COL", help="rank by a column; --sort=-COL for descending")
     p.add_argument("--warmup", type=int, metavar="N", help="steps left out of medians per run")
@@ -55,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     peak = device_peak(args.device) if args.device else args.device_peak_tflops
     if peak is not None and peak <= 0:
         raise InputError(f"--device-peak-tflops must be positive, not {peak}")
-    datas = load_paths(args.paths)
+    datas = load_paths(args.paths, use_cache=not args.no_cache)
     comparison = compare_table(
         datas, warmup=args.warmup, baseline=args.baseline, device_peak_tflops=peak, sort=args.sort
     )

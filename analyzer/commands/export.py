@@ -28,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "-o", "--output", type=Path, required=True, metavar="DIR", help="export directory"
     )
     p.add_argument("--force", action="store_true", help="replace an existing export")
+    p.add_argument(
+        "--no-cache", action="store_true", help="parse everything again, ignore the cache"
+    )
     p.add_argument("--warmup", type=int, metavar="N", help="warm-up steps for the summary")
     p.set_defaults(func=run)
 
@@ -38,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from analyzer.summary import compare_table
 
     check_target(args.output, args.force)
-    datas = load_paths(args.paths)
+    datas = load_paths(args.paths, use_cache=not args.no_cache)
     comparison = compare_table(datas, warmup=args.warmup)
     out = export_runs(datas, args.output, force=args.force, comparison=comparison)
     print(f"analyzer: exported {len(datas)} runs to {out}", file=sys.stderr)

@@ -114,7 +114,7 @@ def _write(args: argparse.Namespace, frames: dict[str, pl.DataFrame]) -> None:
 def run(args: argparse.Namespace) -> int:
     kinds = list(KINDS) if args.kind == "all" else [KIND_CHOICES[args.kind]]
     _check_output_args(args, kinds)
-    datas = load_paths(args.paths)
+    datas = load_paths(args.paths, use_cache=not args.no_cache, kinds=kinds)
     frames = combined_frames(datas, kinds)
     if not any(d.stats.recognised for d in datas):
         raise InputError(f"{', '.join(args.paths)}: nothing parseable found")

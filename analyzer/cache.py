@@ -171,6 +171,9 @@ class FileCache:
             self._records = []
             self.segments = []
             self._committed_offset = -1
+        elif self._records:  # records added earlier come first
+            records, self._records = self._records, []
+            self.add(frames_from_records(records))
         for kind, frame in frames.items():
             if frame.height:
                 self._pending[kind].append(frame)
@@ -190,8 +193,8 @@ class FileCache:
         parser_state = base64.b64encode(pickle.dumps(f.parser)).decode()
         self.dir.mkdir(parents=True, exist_ok=True)
         if self._records:
-            self.add(frames_from_records(self._records))
-            self._records = []
+            records, self._records = self._records, []
+            self.add(frames_from_records(records))
         seg = self._write_segment(self._pending)
         if seg:
             self.segments.append(seg)

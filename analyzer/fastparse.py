@@ -381,6 +381,7 @@ def parse_range(
     are read (``more`` tells whether complete lines were left). Lines are fed one by one while
     ``fp`` holds an open block, so no context window of an earlier read needs carrying."""
     walk = _Walk(fp)
+    chunk = chunk if limit is None else max(1, min(chunk, limit))
     start, first, reach, size = offset, lineno + 1, None, chunk
     partial = more = False
     bad_total = 0

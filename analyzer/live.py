@@ -318,7 +318,7 @@ class LiveSession:
     def _read(self, tracked: _Tracked) -> None:
         f = tracked.follower
         try:
-            res = f.read()
+            res = f.read(bulk=True)
         except OSError as exc:
             self._note(f"{f.path}: read failed ({exc.strerror or exc}); closed")
             self._close(tracked, finish=True)
@@ -337,6 +337,10 @@ class LiveSession:
             if tracked.cache is not None:
                 tracked.cache.add_records(res.records)
             self._queue(f, res.records, new_generation=res.truncated)
+        if res.frames:
+            if tracked.cache is not None:
+                tracked.cache.add(res.frames)
+            self._queue_frames(f, res.frames)
 
     def _queue(self, f: Follower, records: list[Record], *, new_generation: bool = False) -> None:
         """Hold records for the next batch (frames are built once per run per batch).
@@ -349,6 +353,18 @@ class LiveSession:
             self._maybe_emit(force=True)
         self._pending_sources[f.source] = f.file_id
         self._pending_records.setdefault(f.run, []).extend(records)
+
+    def _queue_frames(self, f: Follower, frames: dict[str, pl.DataFrame]) -> None:
+        """A bulk read's frames, delivered at once, after the run's records still held (the
+        store and the batch keep each file's line order)."""
+        owner = self._pending_sources.get(f.source)
+        if owner is not None and owner != f.file_id:
+            self._maybe_emit(force=True)
+        self._pending_sources[f.source] = f.file_id
+        held = self._pending_records.pop(f.run, None)
+        if held:
+            self._deliver(f.run, frames_from_records(held))
+        self._deliver(f.run, {k: fr for k, fr in frames.items() if fr.height})
 
     def _deliver(self, run: str, frames: dict[str, pl.DataFrame]) -> None:
         data = self.runs[run]

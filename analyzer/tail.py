@@ -15,9 +15,13 @@ import stat
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from analyzer.reader import LineCursor, read_new_lines
 from parsers import FileParser, ParseStats, Record
+
+if TYPE_CHECKING:
+    import polars as pl
 
 #: The first bytes remembered to notice a file rewritten in place.
 HEAD_BYTES = 256
@@ -26,6 +30,10 @@ TAIL_BYTES = 1024
 #: At most this many new bytes parsed per ``read()`` call (the caller comes back for more).
 READ_BUDGET = 1 << 20
 READ_CHUNK = 1 << 20
+#: With this much unread, ``read(bulk=True)`` takes the bulk path (a cold catch-up of a big log).
+BULK_MIN = 4 << 20
+#: At most about this many bytes per bulk read (the caller comes back for more).
+BULK_BUDGET = 32 << 20
 
 FileId = tuple[int, int]
 
@@ -39,6 +47,8 @@ class ReadResult:
     unrecognised: int = 0
     more: bool = False
     truncated: bool = False
+    #: Frames per kind from a bulk read (records in ``records`` come before them).
+    frames: dict[str, pl.DataFrame] | None = None
 
 
 def truncation_event(source: str, run: str, rank: int | None) -> Record:
@@ -137,8 +147,13 @@ class Follower:
         self.head = self.tail = b""
         return truncation_event(self.source, self.run, self.rank)
 
-    def read(self, budget: int = READ_BUDGET) -> ReadResult:
-        """Parse the complete lines appended since the last call (at most ``budget`` bytes)."""
+    def read(self, budget: int = READ_BUDGET, *, bulk: bool = False) -> ReadResult:
+        """Parse the complete lines appended since the last call (at most ``budget`` bytes).
+
+        ``bulk``: when more than ``BULK_MIN`` bytes are unread, parse up to ``BULK_BUDGET`` of
+        them by the bulk path (:func:`analyzer.fastparse.parse_range`, continuing this file's
+        parser and line numbers), giving ``frames`` rather than records: the same records, in
+        the same order, about a hundred times faster."""
         size = self.size()
         out = ReadResult([])
         if self.cursor.offset and self._rewritten(size):
@@ -148,6 +163,18 @@ class Follower:
             return out
         start_offset, start_lines = self.cursor.offset, self.parser.stats.lines
         start_unrec = self.parser.stats.unrecognised
+        if not (bulk and size - self.cursor.consumed > BULK_MIN and self._read_bulk(out)):
+            self._read_lines(out, budget, size)
+        out.lines = self.parser.stats.lines - start_lines
+        out.unrecognised = self.parser.stats.unrecognised - start_unrec
+        if self.cursor.offset != start_offset:
+            self.last_growth = time.monotonic()
+            self._remember_edges()
+        return out
+
+    def _read_lines(self, out: ReadResult, budget: int, size: int) -> None:
+        """Up to ``budget`` bytes line by line, through this file's parser."""
+        start_offset = self.cursor.offset
         for batch in read_new_lines(self.fd, self.cursor, chunk=min(READ_CHUNK, budget)):
             first = self.cursor.lineno - len(batch) + 1
             feed = self.parser.feed
@@ -156,12 +183,27 @@ class Follower:
             if self.cursor.offset - start_offset >= budget:
                 out.more = self.cursor.offset < size
                 break
-        out.lines = self.parser.stats.lines - start_lines
-        out.unrecognised = self.parser.stats.unrecognised - start_unrec
-        if self.cursor.offset != start_offset:
-            self.last_growth = time.monotonic()
-            self._remember_edges()
-        return out
+
+    def _read_bulk(self, out: ReadResult) -> bool:
+        """Up to ``BULK_BUDGET`` bytes of complete lines by the bulk path (a partial line held
+        before is read again: the cursor restarts just after the last complete line). False
+        when there was no complete line (one huge partial line): the line path holds it."""
+        from analyzer.fastparse import parse_range  # polars only when a big catch-up needs it
+
+        c = self.cursor
+        got = parse_range(
+            self.fd, self.parser, offset=c.consumed, lineno=c.lineno, limit=BULK_BUDGET
+        )
+        if not got.lines:
+            return False
+        self.cursor = LineCursor(
+            offset=got.offset,
+            lineno=c.lineno + got.lines,
+            decode_errors=c.decode_errors + got.decode_errors,
+        )
+        out.frames = got.frames
+        out.more = got.more
+        return True
 
     def skip_to_end(self) -> None:
         """Start at the end of the file (``--from-end``), keeping line numbers right."""

@@ -84,14 +84,30 @@ def _stats_from(d: dict) -> ParseStats:
     return ParseStats(**{**d, "records": dict(d.get("records", {}))})
 
 
+def entry_dir(root: Path, file_id: tuple[int, int], source: str) -> Path:
+    """The entry directory of one file (inode ``file_id`` under the name ``source``)."""
+    dev, ino = file_id
+    key = f"{parser_fingerprint()}|{dev}|{ino}|{os.path.abspath(source)}"
+    return root / f"v{VERSION}" / hashlib.sha1(key.encode()).hexdigest()[:24]
+
+
+def cached_offset(path: str, root: Path | None = None) -> int:
+    """How many bytes of ``path`` its cache entry claims to cover (0 if none; not validated:
+    for planning work only)."""
+    try:
+        st = os.stat(path)
+        d = entry_dir(root or cache_root(), (st.st_dev, st.st_ino), path)
+        return int(json.loads((d / "meta.json").read_text())["offset"])
+    except _RESTORE_ERRORS:
+        return 0
+
+
 class FileCache:
     """The cache entry of one followed file: restore it, add parsed frames, commit them."""
 
     def __init__(self, root: Path, follower: Follower) -> None:
         self.follower = follower
-        dev, ino = follower.file_id
-        key = f"{parser_fingerprint()}|{dev}|{ino}|{os.path.abspath(follower.source)}"
-        self.dir = root / f"v{VERSION}" / hashlib.sha1(key.encode()).hexdigest()[:24]
+        self.dir = entry_dir(root, follower.file_id, follower.source)
         self.segments: list[dict[str, str]] = []
         self._pending: dict[str, list[pl.DataFrame]] = {k: [] for k in KINDS}
         self._records: list[Record] = []

@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from analyzer.cache import cached_offset
 from analyzer.cache_load import load_file
 from analyzer.discover import RankFile, Run, discover
 from analyzer.errors import InputError
@@ -97,6 +98,15 @@ def _largest_first(jobs: list[Job]) -> list[int]:
     return sorted(range(len(jobs)), key=size, reverse=True)
 
 
+def _to_parse(files: list[RankFile], use_cache: bool) -> int:
+    """Bytes left to parse: all of them, less what the parse cache covers (reading a cached
+    run back is faster in this process than starting workers)."""
+    total = _total_bytes(files)
+    if use_cache:
+        total -= sum(cached_offset(str(f.path)) for f in files)
+    return total
+
+
 def _mp_context() -> multiprocessing.context.BaseContext:
     """Workers fork from a clean server process, not from this one: a child forked after
     polars' thread pool ran here (an earlier load in the same process, the TUI) can hang on
@@ -129,7 +139,7 @@ def load_runs(
     jobs = _jobs_for(runs, use_cache, None if kinds is None else frozenset(kinds))
     all_files = [f for r in runs for f in r.files]
     n = workers if workers is not None else (os.cpu_count() or 1)
-    if n > 1 and len(jobs) > 1 and _total_bytes(all_files) >= PARALLEL_MIN_BYTES:
+    if n > 1 and len(jobs) > 1 and _to_parse(all_files, use_cache) >= PARALLEL_MIN_BYTES:
         order = _largest_first(jobs)  # the biggest files start first: workers finish together
         with ProcessPoolExecutor(max_workers=n, mp_context=_mp_context()) as pool:
             done = pool.map(_parse_job, [jobs[i] for i in order], chunksize=1)

@@ -168,7 +168,10 @@ class FileCache:
         for kind, frames in parts.items():
             if frames:
                 frame = pl.concat(frames, how="vertical_relaxed") if len(frames) > 1 else frames[0]
-                out[kind] = frame.with_columns(pl.lit(run, dtype=pl.String).alias("run"))
+                out[kind] = frame.with_columns(  # the names of now (a path spelled anew)
+                    pl.lit(run, dtype=pl.String).alias("run"),
+                    pl.lit(self.follower.source, dtype=pl.String).alias("source"),
+                )
         return out
 
     def _remove_strays(self) -> None:

@@ -19,6 +19,7 @@ from analyzer.load import load_paths, parse_file
 from analyzer.store import frames_from_records
 from parsers import KINDS, FileParser
 from tests.conftest import REAL_LOGS, REPO
+from tests.tail_helpers import wait_until
 
 SAMPLES = REPO / "sample_logs" / "qwen25_7b_strategies"
 
@@ -146,3 +147,41 @@ def test_no_cache_writes_no_cache() -> None:
     _parse_jsonl(["--no-cache"])
     root = Path(os.environ["XDG_CACHE_HOME"]) / "analyzer"
     assert not root.exists() or not any(root.rglob("meta.json"))
+
+
+def test_a_path_spelled_anew_gets_its_own_source_names() -> None:
+    rel = str(SAMPLES.relative_to(REPO))
+    base = [sys.executable, "-m", "analyzer", "parse", "--format", "jsonl"]
+    relative = subprocess.run([*base, rel], capture_output=True, check=True, cwd=REPO).stdout
+    cmd = [*base, str(SAMPLES)]  # the same files, spelled absolute: the same cache entries
+    cached = subprocess.run(cmd, capture_output=True, check=True, cwd="/")
+    plain = subprocess.run([*cmd, "--no-cache"], capture_output=True, check=True, cwd="/")
+    assert cached.stdout == plain.stdout != relative
+
+
+def test_kill_9_at_any_moment_leaves_a_usable_cache(tmp_path: Path) -> None:
+    """Killed during parse + cache write, again and again, with the file growing in between:
+    every next parse prints exactly what a parse without the cache prints."""
+    run = tmp_path / "job"
+    run.mkdir()
+    log = run / "worker_0.log"
+    body = b"".join(f.read_bytes() for f in _log_files())
+    root = Path(os.environ["XDG_CACHE_HOME"]) / "analyzer"
+    cmd = [sys.executable, "-m", "analyzer", "parse", str(run), "--format", "jsonl", "-q"]
+    for round_ in range(3):
+        with open(log, "ab") as fh:
+            fh.write(body * (80 if round_ == 0 else 10))
+        before = {p: p.stat().st_mtime_ns for p in root.rglob("*")} if root.exists() else {}
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, cwd=REPO)
+
+        def started(proc: subprocess.Popen = proc, before: dict = before) -> bool:
+            if proc.poll() is not None or not root.exists():
+                return proc.poll() is not None
+            return any(before.get(p) != p.stat().st_mtime_ns for p in root.rglob("*"))
+
+        wait_until(started, what="cache writing")
+        proc.kill()
+        proc.wait()
+        want = subprocess.run([*cmd, "--no-cache"], capture_output=True, check=True, cwd=REPO)
+        got = subprocess.run(cmd, capture_output=True, check=True, cwd=REPO)
+        assert got.stdout == want.stdout

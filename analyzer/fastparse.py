@@ -18,6 +18,7 @@ import polars as pl
 
 from analyzer.fastparse_mask import candidate_mask
 from analyzer.fastparse_vec import ITERATION, LOG, MEMORY, PYTHON, TIMER, classify, shape_rows
+from analyzer.reader import LineCursor, read_new_lines
 from analyzer.store import empty_frame, frames_from_records, records_to_frame
 from parsers import KINDS, SCHEMAS, FileParser, ParseStats, Record
 
@@ -367,6 +368,28 @@ class RangeParse:
     more: bool = False
 
 
+#: Ranges smaller than this go line by line: the bulk path's fixed cost (~20 ms a file) would
+#: dominate, and both paths give the same records (tests/test_fastparse.py).
+SMALL_RANGE = 256 << 10
+
+
+def _parse_small(fd: int, fp: FileParser, offset: int, lineno: int) -> RangeParse:
+    """The line path over a small range: the same FileParser, fed every line."""
+    cursor = LineCursor(offset=offset, lineno=lineno)
+    records: list[Record] = []
+    for batch in read_new_lines(fd, cursor):
+        first = cursor.lineno - len(batch) + 1
+        for i, text in enumerate(batch, first):
+            records.extend(fp.feed(text, i))
+    return RangeParse(
+        frames_from_records(records),
+        cursor.consumed,
+        cursor.lineno - lineno,
+        bool(cursor.partial),
+        cursor.decode_errors,
+    )
+
+
 def parse_range(
     fd: int,
     fp: FileParser,
@@ -380,6 +403,9 @@ def parse_range(
     parsed ``lineno`` lines so far, by this path or line by line). At most about ``limit`` bytes
     are read (``more`` tells whether complete lines were left). Lines are fed one by one while
     ``fp`` holds an open block, so no context window of an earlier read needs carrying."""
+    remaining = os.fstat(fd).st_size - offset
+    if remaining <= SMALL_RANGE and (limit is None or limit >= remaining):
+        return _parse_small(fd, fp, offset, lineno)
     walk = _Walk(fp)
     chunk = chunk if limit is None else max(1, min(chunk, limit))
     start, first, reach, size = offset, lineno + 1, None, chunk

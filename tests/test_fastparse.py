@@ -92,3 +92,11 @@ def test_invalid_utf8_and_partial_tail_are_counted_alike(tmp_path: Path) -> None
     assert bulk.partial_tail
     assert bulk.frames["step"].height == 1
     assert pl.Series(bulk.frames["event"]["type"]).to_list() == ["traceback"]
+
+
+@pytest.fixture(autouse=True)
+def _always_bulk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small files normally go line by line; here the bulk path must run on every corpus file."""
+    import analyzer.fastparse
+
+    monkeypatch.setattr(analyzer.fastparse, "SMALL_RANGE", -1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -170,3 +171,11 @@ def test_trigger_mask_is_the_exact_literal_test(lines: list[str]) -> None:
     lits = trigger_literals()
     series = pl.Series([line.replace("\n", " ") for line in [*lines, *lits]], dtype=pl.String)
     assert _triggered(series).to_list() == series.str.contains_any(lits).to_list()
+
+
+@pytest.fixture(autouse=True)
+def _always_bulk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small files normally go line by line; here the bulk path must run on every corpus file."""
+    import analyzer.fastparse
+
+    monkeypatch.setattr(analyzer.fastparse, "SMALL_RANGE", -1)

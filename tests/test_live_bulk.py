@@ -102,3 +102,14 @@ def test_a_session_catches_up_on_a_big_file_by_the_bulk_path(tmp_path: Path) -> 
     finally:
         session.stop()
     assert session.error is None
+
+
+@pytest.fixture(autouse=True)
+def _always_bulk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small files normally go line by line; here the bulk path must run on every corpus file."""
+    import analyzer.fastparse
+
+    monkeypatch.setattr(analyzer.fastparse, "SMALL_RANGE", -1)
+    import analyzer.cache_load
+
+    monkeypatch.setattr(analyzer.cache_load, "CACHE_MIN_BYTES", 0)

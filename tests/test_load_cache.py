@@ -185,3 +185,14 @@ def test_kill_9_at_any_moment_leaves_a_usable_cache(tmp_path: Path) -> None:
         want = subprocess.run([*cmd, "--no-cache"], capture_output=True, check=True, cwd=REPO)
         got = subprocess.run(cmd, capture_output=True, check=True, cwd=REPO)
         assert got.stdout == want.stdout
+
+
+@pytest.fixture(autouse=True)
+def _always_bulk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small files normally go line by line; here the bulk path must run on every corpus file."""
+    import analyzer.fastparse
+
+    monkeypatch.setattr(analyzer.fastparse, "SMALL_RANGE", -1)
+    import analyzer.cache_load
+
+    monkeypatch.setattr(analyzer.cache_load, "CACHE_MIN_BYTES", 0)

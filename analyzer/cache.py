@@ -282,37 +282,3 @@ def _write_json_atomic(path: Path, data: dict) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-
-
-def parse_file_cached(
-    path: Path, run: str, rank: int | None, *, root: Path | None = None
-) -> tuple[dict[str, pl.DataFrame], ParseStats, bool]:
-    """One-shot parse of one file through the cache: (frames per kind, stats, partial tail).
-
-    What the cache holds is reused and only the bytes after it are parsed; the entry is then
-    updated. Records of multi-line records still open at the end are included but not cached
-    (the cached parser state keeps them open, so the next reader continues them exactly).
-    For `parse`/`compare`/`export` to reopen big runs fast (not wired in by this module).
-    """
-    follower = Follower.open(str(path), run=run, rank=rank)
-    try:
-        entry = FileCache(root or cache_root(), follower)
-        parts: list[dict[str, pl.DataFrame]] = [entry.restore() or {}]
-        while True:
-            res = follower.read()
-            if res.records:
-                parts.append(frames_from_records(res.records))
-                entry.add(parts[-1], truncated=res.truncated)
-            if not res.more:
-                break
-        with contextlib.suppress(OSError):
-            entry.commit()
-        parts.append(frames_from_records(follower.finish()))
-        frames = {
-            k: pl.concat(fs, how="vertical_relaxed")
-            for k in KINDS
-            if (fs := [p[k] for p in parts if k in p and p[k].height])
-        }
-        return frames, follower.stats, bool(follower.cursor.partial)
-    finally:
-        follower.close()

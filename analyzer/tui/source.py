@@ -24,6 +24,10 @@ from analyzer.tui.snapshot import Snapshot, build_snapshot, core_module, run_vie
 OnSnapshot = Callable[[Snapshot], None]
 #: The comparison and health checks run at most this often (seconds) while data streams in.
 CORE_INTERVAL = 1.0
+#: While a run is not over, statuses are re-read this often even when no line arrives: a run
+#: ends (run.json says finished) after its last log line, and a hang shows as silence.
+HEARTBEAT = 2.0
+_OVER = frozenset({"finished", "failed", "stopped", "lost"})
 
 
 class RateMeter:
@@ -74,6 +78,8 @@ class DataSource:
             self._session = live.LiveSession(self.paths)
             self._emit({})  # show what is watched before the first batch
             self._session.start(self._on_batch)
+            self._thread = threading.Thread(target=self._heartbeat, name="tui-beat", daemon=True)
+            self._thread.start()
             return
         self.mode = "poll"
         self._thread = threading.Thread(target=self._poll_loop, name="tui-poll", daemon=True)
@@ -92,6 +98,13 @@ class DataSource:
     def _on_batch(self, batch: Any) -> None:
         self.meter.add(getattr(batch, "count", None) or len(getattr(batch, "records", ()) or ()))
         self._emit(self._session.runs)
+
+    def _heartbeat(self) -> None:
+        """Refresh statuses and health findings while any run is still going."""
+        while not self._stop.wait(HEARTBEAT):
+            previous = self._previous
+            if previous is None or any(row.status not in _OVER for row in previous.rows):
+                self._emit(self._session.runs, force_core=True)
 
     def _watched(self) -> list[str]:
         if self._session is not None and hasattr(self._session, "watched_paths"):

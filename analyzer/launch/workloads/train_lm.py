@@ -71,6 +71,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--profile-dir", help="profile the run with mindspore.Profiler into this directory"
     )
     p.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile into <run dir>/profile ($ANALYZER_RUN_DIR, set by `analyzer launch`)",
+    )
+    p.add_argument(
         "--threads",
         type=int,
         default=0,
@@ -314,7 +319,10 @@ def main(argv: list[str] | None = None) -> int:
     rank, world = setup_parallel()
     set_threads(args.threads)
     print_arguments(arguments(args, world))
-    profiler = ms.Profiler(output_path=args.profile_dir) if args.profile_dir else None
+    profile_dir = args.profile_dir
+    if args.profile and not profile_dir:
+        profile_dir = os.path.join(os.environ.get("ANALYZER_RUN_DIR", "."), "profile")
+    profiler = ms.Profiler(output_path=profile_dir) if profile_dir else None
     code = train(args, rank, world)
     if profiler is not None:
         profiler.analyse()

@@ -100,3 +100,20 @@ def _always_bulk(monkeypatch: pytest.MonkeyPatch) -> None:
     import analyzer.fastparse
 
     monkeypatch.setattr(analyzer.fastparse, "SMALL_RANGE", -1)
+
+
+def test_parse_cli_says_why_nothing_was_parseable(tmp_path: Path) -> None:
+    """A binary file and a file of one 10 MB line: exit 2, one line saying what was there."""
+    import subprocess
+    import sys
+
+    binary = tmp_path / "bin.log"
+    binary.write_bytes(bytes(range(256)) * 20)
+    huge = tmp_path / "huge.log"
+    huge.write_text("x" * 10_000_000 + "\n")
+    analyzer = str(Path(sys.executable).with_name("analyzer"))
+    for path, why in ((binary, "binary file"), (huge, "over 1 MiB")):
+        got = subprocess.run([analyzer, "parse", str(path)], capture_output=True, text=True)
+        assert got.returncode == 2
+        assert got.stderr.count("\n") == 1 and why in got.stderr, got.stderr
+        assert "Traceback" not in got.stderr

@@ -73,6 +73,19 @@ def summary_line(datas: list[RunData], kinds: list[str] | None = None) -> str:
     return "; ".join(parts)
 
 
+def _why_nothing(datas: list[RunData]) -> str:
+    """What was there instead: binary files, oversized lines, unrecognised lines."""
+    notes = [clean_text(n) or "" for d in datas for n in d.notes]
+    total = ParseStats()
+    for d in datas:
+        total.add(d.stats)
+    parts = [n for n in notes if "binary" in n or "skipped" in n][:3]
+    if total.oversized:
+        parts.append(f"{total.oversized} lines over 1 MiB skipped")
+    parts.append(f"{total.lines} lines read, none recognised")
+    return "; ".join(parts)
+
+
 def _check_output_args(args: argparse.Namespace, kinds: list[str]) -> None:
     if args.format == "parquet" and args.output is None:
         raise InputError("--format parquet needs -o FILE (or -o DIR with --kind all)")
@@ -117,7 +130,9 @@ def run(args: argparse.Namespace) -> int:
     datas = load_paths(args.paths, use_cache=not args.no_cache, kinds=kinds)
     frames = combined_frames(datas, kinds)
     if not any(d.stats.recognised for d in datas):
-        raise InputError(f"{', '.join(args.paths)}: nothing parseable found")
+        raise InputError(
+            f"{', '.join(args.paths)}: nothing parseable found ({_why_nothing(datas)})"
+        )
     _write(args, frames)
     if not args.quiet:
         for d in datas:

@@ -82,6 +82,34 @@ def file_mtime(path: str | None) -> float | None:
         return None
 
 
+_ANY_TS = re.compile(rb"\d{4}-\d{2}-\d{2}[-T ]\d{2}:\d{2}:\d{2}")
+TAIL_BYTES = 16384
+
+
+@lru_cache(maxsize=4096)
+def _tail_stamp(path: str, size: int, mtime_ns: int) -> str | None:
+    """The last date-and-time printed in the file's last ``TAIL_BYTES`` (keyed by size, mtime)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, size - TAIL_BYTES))
+            tail = fh.read(TAIL_BYTES)
+    except OSError:
+        return None
+    found = _ANY_TS.findall(tail)
+    return found[-1].decode("ascii") if found else None
+
+
+def last_printed_time(path: str | None) -> str | None:
+    """The last timestamp printed near the end of a log, on any line (parsed or not)."""
+    if not path:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return _tail_stamp(path, st.st_size, st.st_mtime_ns)
+
+
 def is_finite(value: float | None) -> bool:
     return value is not None and math.isfinite(value)
 

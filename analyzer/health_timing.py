@@ -18,6 +18,7 @@ from analyzer.health_common import (
     evidence,
     file_mtime,
     is_finished,
+    last_printed_time,
     parse_timestamp,
     process_alive,
 )
@@ -134,17 +135,49 @@ def _end_of(timestamp: str | None) -> float | None:
     return t
 
 
-def _last_steps(steps: pl.DataFrame) -> list[_Last]:
+def _latest_stamps(data: RunData) -> dict[str, str]:
+    """Each file's last timestamp printed (by line), over every kind of record that has one."""
+    frames = [
+        data.frame(kind).select("source", "line", "timestamp")
+        for kind in ("step", "memory", "event")
+    ]
+    rows = (
+        pl.concat(frames)
+        .filter(pl.col("timestamp").is_not_null() & pl.col("source").is_not_null())
+        .sort("line")
+        .group_by("source")
+        .last()
+    )
+    return dict(zip(rows["source"].to_list(), rows["timestamp"].to_list(), strict=True))
+
+
+def _clock_shift(source: str | None, latest: dict[str, str]) -> float:
+    """Seconds to add to a file's printed times to put them on this machine's clock.
+
+    A file's last timestamped line (parsed or not) was written at about its mtime; the difference absorbs a
+    log clock in another time zone, and a copied or freshly cloned log whose mtime is not when
+    it was written (such a log is then judged by its mtime, not by how old its lines read).
+    """
+    mtime = file_mtime(source)
+    stamp = _end_of(last_printed_time(source) or latest.get(source or ""))
+    if mtime is None or stamp is None:
+        return 0.0
+    return mtime - stamp
+
+
+def _last_steps(data: RunData) -> list[_Last]:
     """Each rank's last step, with its time (the line's timestamp, else the file's mtime)."""
     rows = (
-        steps.filter(pl.col("step").is_not_null())
+        data.steps.filter(pl.col("step").is_not_null())
         .sort("rank", "step", "line", nulls_last=True)
         .group_by("rank", maintain_order=True)
         .last()
     )
+    latest = _latest_stamps(data)
     out = []
     for r in rows.iter_rows(named=True):
-        t = _end_of(r["timestamp"]) or file_mtime(r["source"])
+        t = _end_of(r["timestamp"])
+        t = t + _clock_shift(r["source"], latest) if t is not None else file_mtime(r["source"])
         out.append(_Last(r["rank"], r["step"], t, r["source"], r["line"]))
     return out
 
@@ -198,7 +231,7 @@ def hang(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
     p = cfg.params["hang"]
     per_step = median_step_seconds(steps)
     limit = max(float(p["k"]) * (per_step or 0.0), float(p["floor_s"]))
-    lasts = _last_steps(steps)
+    lasts = _last_steps(data)
     if not lasts:
         return []
     known = [x.time for x in lasts if x.time is not None]

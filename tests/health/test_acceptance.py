@@ -73,3 +73,45 @@ def test_real_megatron_logs_have_no_findings(real_logs):
     pp4 = next(d for d in datas if d.name.endswith("pp4_run"))
     assert pp4.steps.filter(pp4.steps["step"] == 100)["skipped"].to_list() == [15]
     assert check(datas) == []
+
+
+def test_freshly_copied_real_logs_are_not_hanging(real_logs, tmp_path):
+    """A clone gives old logs a fresh mtime: they are judged by that mtime, not by their dates."""
+    import shutil
+
+    copy = tmp_path / "megatron"
+    shutil.copytree(real_logs / "megatron", copy, copy_function=shutil.copyfile)
+    assert check(load_paths([copy])) == []
+
+
+def _write_chatty_hang(path: Path, hours_ahead: int) -> None:
+    """Steps until 40 s ago, then warnings until now, printed by a clock `hours_ahead` of ours."""
+    import os
+    import time
+    from datetime import datetime, timedelta
+
+    now = datetime.now() + timedelta(hours=hours_ahead)
+    lines = []
+    for step in range(1, 21):
+        ts = (now - timedelta(seconds=600 - step * 5)).strftime("%Y-%m-%d %H:%M:%S")
+        lines.append(
+            f" [{ts}] iteration {step:>8}/    1000 | elapsed time per iteration (ms): 5000.0 |"
+            f" lm loss: 2.5E+00 |"
+        )
+    for back in (400, 200, 1):
+        ts = (now - timedelta(seconds=back)).strftime("%Y-%m-%d %H:%M:%S")
+        lines.append(f"[WARNING] ME({back}:1,MainProcess):{ts}.000.000 [x.py:1] still waiting")
+    path.write_text("\n".join(lines) + "\n")
+    os.utime(path, (time.time(), time.time()))
+
+
+@pytest.mark.parametrize("hours_ahead", [0, 8, -5])
+def test_hang_with_chatter_is_found_whatever_the_log_clock(tmp_path, hours_ahead):
+    """The last step is ~500 s before the last line: a hang, in any time zone the log was printed."""
+    run = tmp_path / "run"
+    run.mkdir()
+    _write_chatty_hang(run / "train.log", hours_ahead)
+    (data,) = load_paths([run])
+    found = [f for f in check([data]) if f.rule == "hang"]
+    assert [f.step for f in found] == [20], found
+    assert 450 < float(found[0].message.split("silent for ")[1].split("s")[0]) < 560

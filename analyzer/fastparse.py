@@ -36,6 +36,8 @@ class FileFrames:
     notes: list[str] = field(default_factory=list)
     #: Lines actually parsed (fewer than ``stats.lines`` when the parse cache held the rest).
     parsed_lines: int = 0
+    #: Kind → Parquet file holding that kind's frame, when the worker spilled it to disk.
+    spilled: dict[str, str] = field(default_factory=dict)
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled (worker → parent) without the constant ``run``/``source`` columns: a string

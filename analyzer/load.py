@@ -67,23 +67,44 @@ def parse_file(path: Path, run: str, rank: int | None) -> FileResult:
     return FileResult(records, fp.stats, bool(cursor.partial))
 
 
-Job = tuple[str, str, int | None, bool, frozenset[str] | None]
+#: (path, run, rank, use_cache, kinds, spill directory or None, job index)
+Job = tuple[str, str, int | None, bool, frozenset[str] | None, str | None, int]
 
 
 def _parse_job(args: Job) -> FileFrames:
     """One file to frames, through the parse cache when asked (frames pickle cheaply between
-    processes; dicts do not). Frames of kinds not asked for are dropped here, in the worker."""
-    path, run, rank, use_cache, kinds = args
+    processes; dicts do not). Frames of kinds not asked for are dropped here, in the worker;
+    with a spill directory they are written there and only their paths travel back."""
+    path, run, rank, use_cache, kinds, spill, index = args
     try:
         if looks_binary(Path(path)):
             return FileFrames({}, ParseStats(), False, [f"{path}: binary file, skipped"])
-        return load_file(path, run, rank, use_cache=use_cache, kinds=kinds)
+        got = load_file(path, run, rank, use_cache=use_cache, kinds=kinds)
     except OSError as exc:
         return FileFrames({}, ParseStats(), False, [f"{path}: {exc.strerror}, skipped"])
+    if spill is not None:
+        _spill(got, Path(spill), index)
+    return got
 
 
-def _jobs_for(runs: Sequence[Run], use_cache: bool, kinds: frozenset[str] | None) -> list[Job]:
-    return [(str(f.path), run.name, f.rank, use_cache, kinds) for run in runs for f in run.files]
+def _spill(got: FileFrames, spill: Path, index: int) -> None:
+    """Move the frames to Parquet parts (lz4: written fast, read back once, then deleted)."""
+    for kind, frame in got.frames.items():
+        if frame.height:
+            part = spill / f"{index:06d}-{kind}.parquet"
+            frame.write_parquet(part, compression="lz4", statistics=False)
+            got.spilled[kind] = str(part)
+    got.frames = {}
+
+
+def _jobs_for(
+    runs: Sequence[Run], use_cache: bool, kinds: frozenset[str] | None, spill: Path | None
+) -> list[Job]:
+    where = None if spill is None else str(spill)
+    files = [(run.name, f) for run in runs for f in run.files]
+    return [
+        (str(f.path), name, f.rank, use_cache, kinds, where, i) for i, (name, f) in enumerate(files)
+    ]
 
 
 def _largest_first(jobs: list[Job]) -> list[int]:
@@ -130,13 +151,17 @@ def load_runs(
     workers: int | None = None,
     use_cache: bool = True,
     kinds: Iterable[str] | None = None,
+    spill: Path | None = None,
 ) -> list[RunData]:
     """Parse every rank file of every run into a RunData (parallel when it pays).
 
     ``use_cache``: reuse and update the parse cache (:mod:`analyzer.cache_load`), so reopening
     parses only bytes appended since. ``kinds``: only these kinds' frames are kept (the others
-    are dropped in the workers: less memory for ``parse --kind steps``)."""
-    jobs = _jobs_for(runs, use_cache, None if kinds is None else frozenset(kinds))
+    are dropped in the workers: less memory for ``parse --kind steps``). ``spill``: a directory
+    the frames are written to as Parquet parts instead of being held (``RunData.scan`` reads
+    them lazily), so writing gigabytes of records out never holds them all in memory."""
+    kind_set = None if kinds is None else frozenset(kinds)
+    jobs = _jobs_for(runs, use_cache, kind_set, spill)
     all_files = [f for r in runs for f in r.files]
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n > 1 and len(jobs) > 1 and _to_parse(all_files, use_cache) >= PARALLEL_MIN_BYTES:
@@ -152,6 +177,8 @@ def load_runs(
         data = by_run[run_name]
         for kind, frame in res.frames.items():
             data.append_frame(kind, frame)
+        for kind, part in res.spilled.items():
+            data.spilled[kind].append(part)
         data.stats.add(res.stats)
         data.notes.extend(res.notes)
         if res.partial_tail:
@@ -165,11 +192,12 @@ def load_paths(
     workers: int | None = None,
     use_cache: bool = True,
     kinds: Iterable[str] | None = None,
+    spill: Path | None = None,
 ) -> list[RunData]:
     """Discover and parse (see :func:`load_runs`); nothing to parse at all is an InputError."""
     runs = discover(list(paths))
     if not any(r.files for r in runs):
         raise InputError(f"{', '.join(map(str, paths))}: no training logs found")
     return load_runs(
-        [r for r in runs if r.files], workers=workers, use_cache=use_cache, kinds=kinds
+        [r for r in runs if r.files], workers=workers, use_cache=use_cache, kinds=kinds, spill=spill
     )

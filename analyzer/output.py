@@ -77,6 +77,16 @@ def write_frame(frame: pl.DataFrame, path: Path, fmt: str, *, force: bool) -> No
             frame.write_csv(fh)
 
 
+def sink_frame(frame: pl.LazyFrame, path: Path, fmt: str, *, force: bool) -> None:
+    """A lazy frame streamed to one file, atomically, as csv or parquet (bounded memory)."""
+    mode = "wb" if fmt == "parquet" else "w"
+    with atomic_open(path, mode, force=force) as fh:
+        if fmt == "parquet":
+            frame.sink_parquet(fh)
+        else:
+            frame.sink_csv(fh)
+
+
 def frame_file_name(kind: str, fmt: str) -> str:
     return f"{FRAME_NAMES[kind]}.{fmt}"
 

@@ -76,6 +76,8 @@ class RunData:
     _cache: dict[str, pl.DataFrame] = field(default_factory=dict)
     #: Free-form notes (skipped binary files, unreadable files) shown to the user.
     notes: list[str] = field(default_factory=list)
+    #: Kind → Parquet parts in file order, when the load spilled frames to disk (see ``scan``).
+    spilled: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in KINDS})
 
     @property
     def name(self) -> str:
@@ -103,6 +105,14 @@ class RunData:
                 self._parts[kind] = [cached]
             self._cache[kind] = cached
         return cached
+
+    def scan(self, kind: str) -> pl.LazyFrame:
+        """One kind as a lazy frame: the spilled Parquet parts, then what is in memory."""
+        parts = [pl.scan_parquet(p) for p in self.spilled[kind]]
+        memory = self.frame(kind)
+        if memory.height or not parts:
+            parts.append(memory.lazy())
+        return pl.concat(parts, how="vertical_relaxed") if len(parts) > 1 else parts[0]
 
     @property
     def steps(self) -> pl.DataFrame:

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 import polars as pl
 
+from analyzer.atomic import check_writable
 from analyzer.errors import InputError
 from analyzer.load import load_paths
-from analyzer.output import frame_file_name, frame_table, merged_records, write_frame, write_jsonl
+from analyzer.output import (
+    frame_file_name,
+    frame_table,
+    merged_records,
+    sink_frame,
+    write_frame,
+    write_jsonl,
+)
 from analyzer.sanitize import clean_text
 from analyzer.store import RunData
 from parsers import KINDS, ParseStats
@@ -91,6 +100,16 @@ def _check_output_args(args: argparse.Namespace, kinds: list[str]) -> None:
         raise InputError("--format parquet needs -o FILE (or -o DIR with --kind all)")
     if args.format == "csv" and len(kinds) > 1 and args.output is None:
         raise InputError("--format csv with --kind all needs -o DIR (one file per kind)")
+    if args.output is not None and not args.force:  # refused now, not after a long parse
+        for path in _output_files(args.output, args.format, kinds):
+            check_writable(path, force=False)
+
+
+def _output_files(out: Path, fmt: str, kinds: list[str]) -> list[Path]:
+    """The files a parse will write: ``out`` itself, or one per kind inside the directory."""
+    if fmt in ("csv", "parquet") and (len(kinds) > 1 or out.is_dir()):
+        return [out / frame_file_name(k, fmt) for k in kinds]
+    return [out]
 
 
 def _write(args: argparse.Namespace, frames: dict[str, pl.DataFrame]) -> None:
@@ -124,16 +143,48 @@ def _write(args: argparse.Namespace, frames: dict[str, pl.DataFrame]) -> None:
             write_frame(frame, out / frame_file_name(kind, fmt), fmt, force=args.force)
 
 
-def run(args: argparse.Namespace) -> int:
-    kinds = list(KINDS) if args.kind == "all" else [KIND_CHOICES[args.kind]]
-    _check_output_args(args, kinds)
-    datas = load_paths(args.paths, use_cache=not args.no_cache, kinds=kinds)
-    frames = combined_frames(datas, kinds)
+def _streams(args: argparse.Namespace) -> bool:
+    """Files of csv or parquet are streamed from spilled parts: memory stays bounded."""
+    return args.output is not None and args.format in ("csv", "parquet")
+
+
+def _spill_dir(out: Path) -> tempfile.TemporaryDirectory[str]:
+    """Scratch space for the spilled parts, beside the output (same disk, not a RAM /tmp)."""
+    parent = out.parent if str(out.parent) and out.parent.is_dir() else None
+    return tempfile.TemporaryDirectory(prefix=".analyzer-parse-", dir=parent)
+
+
+def _sink(args: argparse.Namespace, datas: list[RunData], kinds: list[str]) -> None:
+    fmt, out = args.format, args.output
+    frames = {k: pl.concat([d.scan(k) for d in datas], how="vertical_relaxed") for k in kinds}
+    if len(frames) == 1 and not out.is_dir():
+        sink_frame(next(iter(frames.values())), out, fmt, force=args.force)
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    for kind, frame in frames.items():
+        sink_frame(frame, out / frame_file_name(kind, fmt), fmt, force=args.force)
+
+
+def _check_parseable(args: argparse.Namespace, datas: list[RunData]) -> None:
     if not any(d.stats.recognised for d in datas):
         raise InputError(
             f"{', '.join(args.paths)}: nothing parseable found ({_why_nothing(datas)})"
         )
-    _write(args, frames)
+
+
+def run(args: argparse.Namespace) -> int:
+    kinds = list(KINDS) if args.kind == "all" else [KIND_CHOICES[args.kind]]
+    _check_output_args(args, kinds)
+    use_cache = not args.no_cache
+    if _streams(args):
+        with _spill_dir(args.output) as spill:
+            datas = load_paths(args.paths, use_cache=use_cache, kinds=kinds, spill=Path(spill))
+            _check_parseable(args, datas)
+            _sink(args, datas, kinds)
+    else:
+        datas = load_paths(args.paths, use_cache=use_cache, kinds=kinds)
+        _check_parseable(args, datas)
+        _write(args, combined_frames(datas, kinds))
     if not args.quiet:
         for d in datas:
             for note in d.notes:

@@ -131,6 +131,8 @@ class FileCache:
                 self._seq = int(meta.get("seq", 0))
             return None
         self._remove_strays()
+        with contextlib.suppress(OSError):  # its mtime is when the entry was last used
+            os.utime(self.dir / "meta.json")
         return frames
 
     def _restore(

@@ -15,8 +15,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from analyzer.cache import cached_offset
+from analyzer.cache import cache_root, cached_offset
 from analyzer.cache_load import load_file
+from analyzer.cache_prune import maybe_prune
 from analyzer.discover import RankFile, Run, discover
 from analyzer.errors import InputError
 from analyzer.fastparse import FileFrames
@@ -160,6 +161,8 @@ def load_runs(
     are dropped in the workers: less memory for ``parse --kind steps``). ``spill``: a directory
     the frames are written to as Parquet parts instead of being held (``RunData.scan`` reads
     them lazily), so writing gigabytes of records out never holds them all in memory."""
+    if use_cache:
+        maybe_prune(cache_root())
     kind_set = None if kinds is None else frozenset(kinds)
     jobs = _jobs_for(runs, use_cache, kind_set, spill)
     all_files = [f for r in runs for f in r.files]

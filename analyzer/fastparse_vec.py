@@ -31,7 +31,7 @@ from parsers.megatron_fields import (
 #: Candidate kinds: 0 = the Python parser, else a vectorised shape.
 PYTHON, ITERATION, TIMER, MEMORY, LOG = 0, 1, 2, 3, 4
 
-_RANK = r"^(?:\[(?:default|rank) ?([0-9]{1,9})\]: ?)?"
+_RANK = r"^(?:\[(?:default|rank) ?([0-9]{1,9})\]: ?| {0,5}([0-9]{1,6}): )?"
 _DATE = r"\[([0-9]{4}-[0-9]{2}-[0-9]{2}) ([0-9]{2}:[0-9]{2}:[0-9]{2})\]"
 #: Heads, matched from the start of the line (the parts before the first ``|``).
 _ITERATION = (
@@ -41,8 +41,9 @@ _ITERATION = (
 _TIMER = _RANK + r"time \(ms\) \|"
 _MEMORY = _RANK + r"\[Rank [0-9]{1,9}\] \(after [0-9]{1,12} iterations\) memory \(MB\) \|"
 _TAIL = r"\| *$"
-_PREFIX_RANK = r"^\[(?:default|rank) ?([0-9]{1,9})\]:"
-_PREFIX_DATE = r"^(?:\[(?:default|rank) ?[0-9]{1,9}\]: ?)? {0,40}" + _DATE
+#: The rank of a torchrun (``[default3]:``) or srun --label (`` 3: ``) prefix: group 1 or 2.
+_PREFIX_RANK = r"^(?:\[(?:default|rank) ?([0-9]{1,9})\]:| {0,5}([0-9]{1,6}): )"
+_PREFIX_DATE = r"^(?:\[(?:default|rank) ?[0-9]{1,9}\]: ?| {0,5}[0-9]{1,6}: )? {0,40}" + _DATE
 _NUMBER = r"^-?[0-9]{1,30}(?:\.[0-9]{1,30})?(?:[eE][-+]?[0-9]{1,2})?$"
 _INT = r"^-?[0-9]{1,15}$"
 #: Literals a timer line may not hold (the Megatron parser would look at it as another shape).
@@ -119,7 +120,9 @@ def _frame(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
     t = pl.col("t")
     return pl.DataFrame({"row": rows, "t": texts}).select(
         "row",
-        pl.col("t").str.extract(_PREFIX_RANK, 1).cast(pl.Int64).alias("prefix_rank"),
+        pl.coalesce(t.str.extract(_PREFIX_RANK, 1), t.str.extract(_PREFIX_RANK, 2))
+        .cast(pl.Int64)
+        .alias("prefix_rank"),
         body=t.str.slice(t.str.find("|", literal=True)),
         head=t.str.slice(0, t.str.find("|", literal=True)),
     )

@@ -19,9 +19,10 @@ CRASH_TYPES: tuple[str, ...] = (
     "comm_timeout",
     "traceback",
     "worker_exit",
+    "cancelled",
 )
 #: Failures that usually follow another rank's failure rather than cause it.
-SECONDARY = {"comm_timeout", "worker_exit"}
+SECONDARY = {"comm_timeout", "worker_exit", "cancelled"}
 LABELS = {
     "oom": "out of memory",
     "segfault": "segmentation fault",
@@ -29,6 +30,7 @@ LABELS = {
     "comm_timeout": "communication timeout",
     "traceback": "Python traceback",
     "worker_exit": "worker exited with an error",
+    "cancelled": "job cancelled by the scheduler",
 }
 
 

@@ -107,6 +107,8 @@ def run_status(data: RunData, *, now: float | None = None) -> str:
         return "finished"
     if events.filter(pl.col("type") == "traceback").height:
         return "failed"
+    if events.filter(pl.col("type") == "cancelled").height:  # e.g. Slurm's time limit
+        return "stopped"
     newest = _newest_mtime(data)
     current = time.time() if now is None else now
     if newest is not None and current - newest < RUNNING_WINDOW_S:

@@ -28,6 +28,7 @@ from parsers.failures_lines import (
     CANN_TRIGGERS,
     OOM_MARKERS,
     SEGFAULT_MARKERS,
+    SLURM_TRIGGERS,
     exit_extra,
     failure_event,
     is_oom,
@@ -67,6 +68,7 @@ class FailureParser(BaseParser):
         *OOM_MARKERS,
         *SEGFAULT_MARKERS,
         *CANN_TRIGGERS,
+        *SLURM_TRIGGERS,
     )
     SAMPLES: ClassVar[list[tuple[str, list[Record]]]] = FAILURE_SAMPLES
     #: Block openers whose following lines are claimed without a trigger (see parsers.prefilter).

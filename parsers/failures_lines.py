@@ -69,6 +69,20 @@ _SIGNALS = {
     -15: "SIGTERM",
 }
 
+# Slurm (its documented srun/slurmstepd messages): "srun: error: nid001234: task 3: Exited with
+# exit code 1", "srun: error: node1: tasks 0-7: Killed", "slurmstepd: error: Detected 1 oom-kill
+# event(s) in StepId=1234.0 ...", "slurmstepd: error: *** STEP 1234.0 ON node1 CANCELLED AT
+# 2024-05-01T10:11:12 DUE TO TIME LIMIT ***".
+SLURM_TRIGGERS: tuple[str, ...] = ("srun: error:", "slurmstepd: error:")
+_SRUN_TASKS = re.compile(
+    r"srun: error: (\S+): tasks? ([0-9]+(?:[-,][0-9]+)*): (?:Exited with exit code ([0-9]+)|(.+))$"
+)
+_SRUN_SIGNALS = {"Killed": -9, "Segmentation fault": -11, "Aborted": -6, "Terminated": -15}
+_STEPD_OOM = re.compile(r"Detected ([0-9]+) oom.kill event")
+_STEPD_CANCELLED = re.compile(
+    r"\*\*\* (STEP|JOB) (\S+) ON (\S+) CANCELLED AT (\S+)(?: DUE TO ([A-Z ]+?))? \*\*\*"
+)
+
 _ISO = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[-_ T]([0-9]{2}:[0-9]{2}:[0-9]{2})")
 
 
@@ -94,6 +108,7 @@ def is_oom(text: str) -> bool:
 
 #: Cheap gate: the literals of every single-line shape, then the CANN code pattern.
 _GATE_LITERALS = (
+    *SLURM_TRIGGERS,
     "Watchdog caught",
     "exitcode",
     "HCCL",
@@ -112,6 +127,10 @@ def failure_event(text: str, lineno: int) -> Record | None:
     """The failure event one line states on its own, or None."""
     if not any(lit in text for lit in _GATE_LITERALS) and _CODE_GATE.search(text) is None:
         return None
+    if "error:" in text and ("srun" in text or "slurmstepd" in text):
+        got = _slurm(text, lineno)
+        if got is not None:
+            return got
     if _WATCHDOG in text:
         return _watchdog(text, lineno)
     if "exitcode" in text:
@@ -178,3 +197,40 @@ def _cann(text: str, lineno: int) -> Record | None:
         rank = int(rid.group(1)) if rid else None
         return event("comm_timeout", "error", text, lineno, extra=extra, timestamp=ts, rank=rank)
     return event("cann_error", "error", text, lineno, extra=extra, timestamp=ts)
+
+
+def _slurm(text: str, lineno: int) -> Record | None:
+    """srun's per-task exit lines (rank = the task id) and slurmstepd's OOM and cancel lines."""
+    m = _SRUN_TASKS.search(text)
+    if m is not None:
+        return _srun_exit(text, lineno, m)
+    m = _STEPD_OOM.search(text)
+    if m is not None:
+        extra = {"oom_kill_events": int(m.group(1))}
+        return event("oom", "fatal", text, lineno, extra=extra, timestamp=timestamp_in(text))
+    m = _STEPD_CANCELLED.search(text)
+    if m is not None:
+        extra: dict[str, object] = {
+            "scope": m.group(1).lower(),
+            "id": m.group(2),
+            "node": m.group(3),
+        }
+        if m.group(5):
+            extra["reason"] = m.group(5).lower()
+        return event("cancelled", "error", text, lineno, extra=extra, timestamp=timestamp_in(text))
+    return None
+
+
+def _srun_exit(text: str, lineno: int, m: re.Match[str]) -> Record:
+    node, tasks, code, what = m.groups()
+    if code is not None:
+        extra = exit_extra(int(code))
+    else:
+        status = what.strip()
+        signal = next((c for name, c in _SRUN_SIGNALS.items() if status.startswith(name)), None)
+        extra = {"status": status} if signal is None else exit_extra(signal)
+    extra["node"] = node
+    rank = int(tasks) if tasks.isdigit() else None
+    if rank is None:
+        extra["tasks"] = tasks
+    return event("worker_exit", "error", text, lineno, extra=extra, rank=rank)

@@ -152,6 +152,47 @@ FAILURE_SAMPLES: list[tuple[str, list[Record]]] = [
             }
         ],
     ),
+    (  # Slurm: srun's per-task exit (the task id is the global rank)
+        "srun: error: nid001234: task 3: Exited with exit code 1",
+        [
+            {
+                "type": "worker_exit",
+                "severity": "error",
+                "rank": 3,
+                "extra": {"exit_code": 1, "node": "nid001234"},
+            }
+        ],
+    ),
+    (
+        "srun: error: node7: tasks 0-7: Killed",
+        [
+            {
+                "type": "worker_exit",
+                "extra": {
+                    "exit_code": -9,
+                    "signal": "SIGKILL",
+                    "oom_killer_suspected": True,
+                    "node": "node7",
+                    "tasks": "0-7",
+                },
+            }
+        ],
+    ),
+    (
+        "slurmstepd: error: Detected 1 oom-kill event(s) in StepId=1234.0. Some of your processes"
+        " may have been killed by the cgroup out-of-memory handler.",
+        [{"type": "oom", "severity": "fatal", "extra": {"oom_kill_events": 1}}],
+    ),
+    (
+        "slurmstepd: error: *** JOB 1234 ON node1 CANCELLED AT 2024-05-01T10:11:12 DUE TO TIME LIMIT ***",
+        [
+            {
+                "type": "cancelled",
+                "timestamp": "2024-05-01T10:11:12",
+                "extra": {"scope": "job", "id": "1234", "node": "node1", "reason": "time limit"},
+            }
+        ],
+    ),
     (  # CPython faulthandler output on a crash
         "Fatal Python error: Segmentation fault\n"
         "\n"

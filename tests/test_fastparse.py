@@ -117,3 +117,25 @@ def test_parse_cli_says_why_nothing_was_parseable(tmp_path: Path) -> None:
         assert got.returncode == 2
         assert got.stderr.count("\n") == 1 and why in got.stderr, got.stderr
         assert "Traceback" not in got.stderr
+
+
+PREFIXES = ["", "", " 3: ", "12: ", "[default1]: ", "[rank0]:"]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(PREFIXES), st.sampled_from(_sample_lines() + NOISE)),
+        min_size=1,
+        max_size=120,
+    )
+)
+def test_launcher_prefixes_give_the_same_records(
+    tmp_path: Path, lines: list[tuple[str, str]]
+) -> None:
+    """torchrun and srun --label prefixes, on any line: bulk and line path agree."""
+    path = tmp_path / "mix.log"
+    path.write_text("\n".join(p + t for p, t in lines) + "\n", encoding="utf-8")
+    _same(path)

@@ -50,3 +50,19 @@ def test_queued_and_terminal_statuses_are_kept(tmp_path: Path) -> None:
     assert run_status(_launched(tmp_path, "queued", queued)) == "queued"
     assert run_status(_launched(tmp_path, "old", {"status": "stopped", "pid": 1})) == "stopped"
     assert {"queued", "lost"} <= set(STATUSES)
+
+
+def test_a_job_cancelled_by_slurm_is_stopped_not_running(tmp_path: Path) -> None:
+    """Freshly written logs would read as running; Slurm's cancel line says otherwise."""
+    from analyzer.load import load_paths
+
+    run = tmp_path / "job"
+    run.mkdir()
+    lines = [
+        " iteration        1/    1000 | elapsed time per iteration (ms): 1201.0 | lm loss: 2.5E+00 |",
+        "slurmstepd: error: *** JOB 1234 ON node1 CANCELLED AT 2024-05-01T10:11:12"
+        " DUE TO TIME LIMIT ***",
+    ]
+    (run / "slurm-1234.out").write_text("\n".join(lines) + "\n")
+    (data,) = load_paths([run], use_cache=False)
+    assert run_status(data) == "stopped"

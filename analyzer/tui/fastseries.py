@@ -6,9 +6,12 @@ and downsampling a 1,000,000-point series fits in a redraw. Headless: no Textual
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import polars as pl
+
+from analyzer.tui.minmax import downsample, points
 
 Values = pl.Series | Sequence[float | None]
 
@@ -35,46 +38,39 @@ def ema_series(values: Values, weight: float) -> pl.Series:
     return smoothed.alias("y")
 
 
+def finite_sorted(
+    x: pl.Series, y: pl.Series, log_y: bool = False
+) -> tuple[pl.Series, pl.Series, bool]:
+    """The finite points (positive y for log scale), stably sorted by x; True when the points
+    were in x order already (nothing had to move)."""
+    if not _all_drawable(x, y, log_y):
+        ok = x.is_finite() & y.is_finite()
+        if log_y:
+            ok = ok & (y > 0)
+        ok = ok.fill_null(False)
+        x, y = x.filter(ok), y.filter(ok)
+    if x.is_sorted():
+        return x, y, True
+    frame = pl.DataFrame({"x": x, "y": y}).sort("x", maintain_order=True)
+    return frame.get_column("x"), frame.get_column("y"), False
+
+
+def _all_drawable(x: pl.Series, y: pl.Series, log_y: bool) -> bool:
+    """Cheap test that no point has to be dropped: a finite sum has no NaN or inf in it."""
+    if x.null_count() or y.null_count() or not len(x):
+        return not len(x)
+    if not (math.isfinite(x.sum()) and math.isfinite(y.sum())):
+        return False
+    return not log_y or y.min() > 0  # type: ignore[operator]
+
+
 def prepare_points(
     xs: Values, ys: Values, columns: int, *, log_y: bool = False
 ) -> tuple[list[float], list[float]]:
     """Finite points (positive y for log scale), sorted by x, min/max-downsampled to ``columns``.
 
     Matches :func:`analyzer.series.downsample_minmax` on the same input: per x bucket the first
-    minimum and first maximum, plus the first and last points.
+    minimum and first maximum, plus the first and last points (see :mod:`analyzer.tui.minmax`).
     """
-    frame = pl.DataFrame({"x": as_series(xs, "x"), "y": as_series(ys, "y")})
-    ok = pl.col("x").is_finite() & pl.col("y").is_finite()
-    if log_y:
-        ok = ok & (pl.col("y") > 0)
-    frame = frame.filter(ok.fill_null(False))
-    if not frame.get_column("x").is_sorted():
-        frame = frame.sort("x", maintain_order=True)
-    n = frame.height
-    columns = max(1, int(columns))
-    if n <= 2 * columns + 2:
-        return frame.get_column("x").to_list(), frame.get_column("y").to_list()
-    x0, x1 = frame.get_column("x")[0], frame.get_column("x")[-1]
-    span = (x1 - x0) or 1.0
-    inner = (
-        frame.with_row_index("i")
-        .slice(1, n - 2)
-        .with_columns(
-            ((pl.col("x") - x0) * columns / span)
-            .floor()
-            .clip(0, columns - 1)
-            .cast(pl.Int64)
-            .alias("b")
-        )
-    )
-    picks = inner.group_by("b").agg(
-        pl.col("i").get(pl.col("y").arg_min()).alias("lo"),
-        pl.col("i").get(pl.col("y").arg_max()).alias("hi"),
-    )
-    keep = (
-        pl.concat([pl.Series([0, n - 1], dtype=pl.UInt32), picks["lo"], picks["hi"]])
-        .unique()
-        .sort()
-    )
-    out = frame[keep]
-    return out.get_column("x").to_list(), out.get_column("y").to_list()
+    x, y, _ = finite_sorted(as_series(xs, "x"), as_series(ys, "y"), log_y)
+    return points(x, y, downsample(x, y, max(1, int(columns))))

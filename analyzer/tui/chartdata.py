@@ -14,6 +14,7 @@ from analyzer.series import x_values
 from analyzer.summary import PEAK_METRICS
 from analyzer.tui.colors import FAINT
 from analyzer.tui.fastseries import Values, ema_series
+from analyzer.tui.seriescache import EmaCache
 from analyzer.tui.snapshot import RunView
 
 
@@ -126,10 +127,19 @@ def _line_points(frame: pl.DataFrame, opts: ChartOptions) -> tuple[Values, pl.Se
     return xs, ys, False
 
 
+def _smooth(ema: EmaCache | None, key: tuple[object, ...], ys: Values, weight: float) -> Values:
+    """The smoothed values; through ``ema`` (which continues it as the series grows) if given."""
+    return ema.smooth(key, ys, weight) if ema is not None else ema_series(ys, weight)
+
+
 def lines_for(
-    runs: Sequence[tuple[RunView, str]], metric: str, opts: ChartOptions
+    runs: Sequence[tuple[RunView, str]],
+    metric: str,
+    opts: ChartOptions,
+    ema: EmaCache | None = None,
 ) -> tuple[list[Line], bool]:
-    """Lines for ``runs`` [(view, plotext colour)]; True when the x mode fell back to step."""
+    """Lines for ``runs`` [(view, plotext colour)]; True when the x mode fell back to step.
+    ``ema`` keeps the smoothing between calls (see :class:`EmaCache`)."""
     lines: list[Line] = []
     faint: list[Line] = []
     fell_back = False
@@ -139,13 +149,17 @@ def lines_for(
         fell_back |= fb
         if opts.smoothing > 0:
             faint.append(Line(view.name, FAINT, xs, ys, faint=True))
-            ys = ema_series(ys, opts.smoothing)
+            ys = _smooth(ema, (view.name, metric), ys, opts.smoothing)
         lines.append(Line(view.name, colour, xs, ys))
     return faint + lines, fell_back
 
 
 def rank_lines(
-    view: RunView, metric: str, opts: ChartOptions, colours: Sequence[str]
+    view: RunView,
+    metric: str,
+    opts: ChartOptions,
+    colours: Sequence[str],
+    ema: EmaCache | None = None,
 ) -> tuple[list[Line], bool]:
     """One line per rank of one run (per-rank mode)."""
     source = view.memory if metric == "memory" else view.steps
@@ -157,6 +171,6 @@ def rank_lines(
         xs, ys, fb = _line_points(frame, opts)
         fell_back |= fb
         if opts.smoothing > 0:
-            ys = ema_series(ys, opts.smoothing)
+            ys = _smooth(ema, (view.name, metric, rank), ys, opts.smoothing)
         lines.append(Line(f"rank {rank}", colours[i % len(colours)], xs, ys))
     return lines, fell_back

@@ -23,6 +23,7 @@ from analyzer.tui.chartdata import (
 )
 from analyzer.tui.colors import PALETTE
 from analyzer.tui.screens.base import AnalyzerScreen
+from analyzer.tui.seriescache import EmaCache
 from analyzer.tui.widgets.chart import MetricChart
 
 SMOOTHING_STEPS = (0.0, 0.6, 0.8, 0.9, 0.95, 0.99)
@@ -62,6 +63,7 @@ class ChartsScreen(AnalyzerScreen):
         self.opts = ChartOptions()
         self.per_rank = False
         self.single: int | None = None  # index into METRICS when one chart is maximised
+        self.ema = EmaCache()  # smoothing continued as live series grow
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="legend")
@@ -80,9 +82,9 @@ class ChartsScreen(AnalyzerScreen):
         app, snap = self.tui, self.tui.snapshot
         if self.per_rank and app.focus_run in snap.runs:
             colours = [p[1] for p in PALETTE]
-            return rank_lines(snap.runs[app.focus_run], metric, self.opts, colours)
+            return rank_lines(snap.runs[app.focus_run], metric, self.opts, colours, self.ema)
         views = [(snap.runs[n], c) for n, c in self._runs()]
-        return lines_for(views, metric, self.opts)
+        return lines_for(views, metric, self.opts, self.ema)
 
     def _legend(self, fell_back: bool) -> Text:
         app = self.tui

@@ -16,20 +16,16 @@ from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
 from analyzer.sanitize import clean_text
+from analyzer.tui.ansitext import ansi_text
 from analyzer.tui.chartdata import Line
 from analyzer.tui.colors import PALETTE
-from analyzer.tui.fastseries import prepare_points
+from analyzer.tui.seriescache import SeriesPoints
 
 RICH_OF = {plotext: rich for rich, plotext in PALETTE}
 
 MAX_FPS = 10.0
 #: Columns taken by the y-axis labels and frame: the rest is the plot area.
 AXIS_COLUMNS = 10
-
-
-def prepare(line: Line, columns: int, log_y: bool) -> tuple[list[float], list[float]]:
-    """Finite (positive, for log y) points of ``line``, min/max-downsampled to ``columns``."""
-    return prepare_points(line.xs, line.ys, columns, log_y=log_y)
 
 
 def int_ticks(lo: float, hi: float, count: int = 6) -> list[int]:
@@ -63,6 +59,7 @@ class MetricChart(PlotextPlot):
         self.draw_count = 0
         self._prepared_key: tuple[int, int, bool] | None = None
         self._prepared_points: list[tuple[Line, list[float], list[float]]] = []
+        self._series: dict[tuple[str, bool, int], SeriesPoints] = {}
 
     def set_lines(
         self, lines: Sequence[Line], *, title: str, log_y: bool, x_label: str = "step"
@@ -113,16 +110,31 @@ class MetricChart(PlotextPlot):
                 plt.xticks(int_ticks(lo, hi))
         if not drawn:
             return Text(f"{self.title}: {self.empty_message}", style="dim")
-        return Text.from_ansi(plt.build())
+        return ansi_text(plt.build())
 
     def _prepared(self, columns: int) -> list[tuple[Line, list[float], list[float]]]:
         """Downsampled points, cached until the data, the log scale or the width changes."""
         key = (self._version, columns, self.log_y)
         if self._prepared_key != key:
-            prepared = [(line, *prepare(line, columns, self.log_y)) for line in self.lines]
-            self._prepared_points = [p for p in prepared if p[1]]
+            self._prepared_points = [p for p in self._prepare_lines(columns) if p[1]]
             self._prepared_key = key
         return self._prepared_points
+
+    def _prepare_lines(self, columns: int) -> list[tuple[Line, list[float], list[float]]]:
+        """Finite (positive, for log y) points of each line, min/max-downsampled to ``columns``;
+        a line goes to the :class:`SeriesPoints` of the same label as last time, so a series
+        that grew (a live run) only has its new points processed."""
+        slots: dict[tuple[str, bool, int], SeriesPoints] = {}
+        out = []
+        for line in self.lines:
+            n = 0
+            while (line.label, line.faint, n) in slots:
+                n += 1
+            key = (line.label, line.faint, n)
+            slot = slots[key] = self._series.get(key) or SeriesPoints()
+            out.append((line, *slot.update(line.xs, line.ys, columns, log_y=self.log_y)))
+        self._series = slots
+        return out
 
     def _bars(self, prepared: list[tuple[Line, list[float], list[float]]]) -> Text:
         """One value per series (e.g. one memory report per run): labelled horizontal bars."""

@@ -1,22 +1,25 @@
 """TUI speed: first full paint on sample_logs, and redrawing a 1,000,000-point chart.
 
-Usage: ``python -m benchmarks.bench_tui [RAW_POINTS]`` (default 1000000).
+Usage: ``python -m benchmarks.bench_tui [POINTS] [chart]`` (default 1000000; ``chart``: only
+the chart figures).
 
 - First paint: from creating :class:`AnalyzerApp` on ``sample_logs/`` (headless, 120×36) until
   the Runs table shows every run; baseline: the first paint of a trivial Textual app (one Static)
   in the same run. Target under 1 s.
-- Chart redraw: :meth:`MetricChart.build` (min/max downsampling to the plot width, then plotext)
-  of two 1M-point series at 200×50; baseline: plotext drawing the same raw series once. Target
-  under 20 ms.
+- Chart rebuild: new lines handed to :class:`MetricChart` as a live refresh does (new series
+  whose first points are the previous ones, three steps longer), then :meth:`MetricChart.build`
+  at 200×50 (EMA smoothing, min/max downsampling to the plot width, plotext); also fresh series
+  (another metric, a zoom) and a redraw of the same data, without and with smoothing. Baseline:
+  plotext alone drawing the same already-downsampled points (the floor). Target under 20 ms.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -26,6 +29,9 @@ from textual_plotext.plot import Plot
 
 from analyzer.tui.app import AnalyzerApp
 from analyzer.tui.chartdata import Line
+from analyzer.tui.colors import FAINT
+from analyzer.tui.fastseries import prepare_points
+from analyzer.tui.seriescache import EmaCache
 from analyzer.tui.widgets.chart import MetricChart
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,56 +62,71 @@ async def _first_paint(path: Path = SAMPLES, *, watch: bool = False) -> tuple[fl
         return time.perf_counter() - t0, len(app.snapshot.runs)
 
 
-def _series(n: int, phase: float) -> Line:
-    xs = [float(i) for i in range(n)]
-    ys = [2.0 + 9.0 * math.exp(-i / (n / 8)) + 0.1 * math.sin(i + phase) for i in range(n)]
-    ys[n // 3] = 30.0  # one spike that must survive downsampling
-    colour = "cyan" if phase == 0 else "magenta"
-    return Line(f"run{phase:g}", colour, pl.Series(xs), pl.Series(ys))
-
-
 class _ChartApp(App[None]):
-    def __init__(self, lines: list[Line]) -> None:
-        super().__init__()
-        self.lines = lines
-
     def compose(self) -> ComposeResult:
         yield MetricChart("loss", id="chart")
 
 
-async def _chart_redraw(lines: list[Line], repeats: int = 15) -> tuple[list[float], list[float]]:
-    """(rebuilds after new data: downsample + plot, redraws of the same data: plot only)."""
-    app = _ChartApp(lines)
+def _source(n: int, phase: float) -> tuple[pl.Series, pl.Series]:
+    """A loss-like series of ``n`` steps with one spike that must survive downsampling."""
+    xs = pl.int_range(0, n, eager=True).cast(pl.Float64)
+    ys = 2.0 + 9.0 * (-xs / (n / 8)).exp() + 0.1 * (xs + phase).sin()
+    return xs.alias("x"), ys.scatter(n // 3, 30.0).alias("y")
+
+
+def _lines(
+    runs: list[tuple[pl.Series, pl.Series]], m: int, smoothing: float, ema: EmaCache
+) -> Callable[[], list[Line]]:
+    """Lines as :func:`lines_for` hands them over: the first ``m`` points of each run, in new
+    buffers (a live refresh builds new series); with smoothing a faint raw line per run too."""
+    copies = [(xs.head(m) * 1.0, ys.head(m) * 1.0) for xs, ys in runs]
+
+    def make() -> list[Line]:
+        faint, solid = [], []
+        for k, (xs, ys) in enumerate(copies):
+            if smoothing:
+                faint.append(Line(f"run{k}", FAINT, xs, ys, faint=True))
+                ys = ema.smooth((f"run{k}", "loss"), ys, smoothing)
+            solid.append(Line(f"run{k}", ("cyan", "magenta")[k % 2], xs, ys))
+        return faint + solid
+
+    return make
+
+
+async def _chart_times(n: int, smoothing: float, repeats: int = 15) -> dict[str, float]:
+    """Median ms of a chart rebuild at 200x50 (smoothing + downsampling + plot) when each run
+    grew by 3 points (a live tail), for fresh series (another metric, zoom, x mode), and of a
+    redraw of the same data; and the plotext floor for those lines."""
+    grow = 3
+    runs = [_source(n + grow * repeats, p) for p in (0.0, 1.0)]
+    others = [_source(n, p) for p in (2.0, 3.0)]
+    ema = EmaCache()
+    times: dict[str, list[float]] = {"appended": [], "same": [], "fresh": []}
+    app = _ChartApp()
     async with app.run_test(size=(200, 50)) as pilot:
         chart = app.query_one(MetricChart)
         await pilot.pause()
-        rebuild, redraw = [], []
-        for _ in range(repeats):
-            chart.set_lines(lines, title="loss", log_y=False)
-            t0 = time.perf_counter()
-            chart.build(200, 50)
-            rebuild.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            chart.build(200, 50)
-            redraw.append(time.perf_counter() - t0)
-        return rebuild, redraw
 
+        def rebuild(make: Callable[[], list[Line]] | None, key: str | None) -> None:
+            t0 = time.perf_counter()
+            if make is not None:
+                chart.set_lines(make(), title="loss", log_y=False)
+            chart.build(200, 50)
+            if key:
+                times[key].append(time.perf_counter() - t0)
 
-def _raw_plotext(lines: list[Line]) -> float:
-    t0 = time.perf_counter()
-    plt = Plot()
-    plt.plotsize(200, 50)
-    plt._set_size(200, 50)
-    for line in lines:
-        plt.plot(line.xs, line.ys, color=line.color, marker="hd")
-    plt.build()
-    return time.perf_counter() - t0
+        rebuild(_lines(runs, n, smoothing, ema), None)
+        for i in range(1, repeats + 1):
+            rebuild(_lines(runs, n + grow * i, smoothing, ema), "appended")
+            rebuild(None, "same")
+        for i in range(repeats):
+            rebuild(_lines(others if i % 2 else runs, n, smoothing, ema), "fresh")
+        floor = _plotext_floor(chart.lines)
+    return {k: statistics.median(v) * 1000 for k, v in times.items()} | {"floor": floor * 1000}
 
 
 def _plotext_floor(lines: list[Line], repeats: int = 7) -> float:
     """plotext drawing already-downsampled points: what no chart code can beat."""
-    from analyzer.tui.fastseries import prepare_points
-
     points = [prepare_points(ln.xs, ln.ys, 190) for ln in lines]
     times = []
     for _ in range(repeats):
@@ -118,6 +139,37 @@ def _plotext_floor(lines: list[Line], repeats: int = 7) -> float:
         plt.build()
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
+
+
+def _raw_plotext(n: int) -> float:
+    """plotext on two raw series once (what drawing without downsampling would cost)."""
+    t0 = time.perf_counter()
+    plt = Plot()
+    plt.plotsize(200, 50)
+    plt._set_size(200, 50)
+    for phase, colour in ((0.0, "cyan"), (1.0, "magenta")):
+        xs, ys = _source(n, phase)
+        plt.plot(xs.to_list(), ys.to_list(), color=colour, marker="hd")
+    plt.build()
+    return time.perf_counter() - t0
+
+
+def chart_report(n: int) -> float:
+    """Print the chart figures; return the rebuild after a live append without smoothing."""
+    print(f"chart, 2 runs x {n:,} points at 200x50, medians (target: rebuild < 20 ms):")
+    grown = 0.0
+    for smoothing in (0.0, 0.6):
+        t = asyncio.run(_chart_times(n, smoothing))
+        grown = grown or t["appended"]
+        what = "2 lines" if not smoothing else f"EMA {smoothing:g}: 4 lines, faint raw + smoothed"
+        print(f"  {what}: plotext alone on the downsampled points (floor) {t['floor']:.1f} ms")
+        for key, label in (
+            ("appended", "rebuild, each run grown by 3 points (live tail)"),
+            ("fresh", "rebuild, fresh series (other metric, zoom, x mode)"),
+            ("same", "redraw, same data"),
+        ):
+            print(f"    {label}: {t[key]:.1f} ms (x{t[key] / t['floor']:.2f} the floor)")
+    return grown
 
 
 def _big_paint() -> None:
@@ -141,7 +193,19 @@ def _big_paint() -> None:
 
 
 def main() -> None:
-    points = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    args = sys.argv[1:]
+    points = next((int(a) for a in args if a.isdigit()), 1_000_000)
+    if "chart" not in args:
+        _paints()
+    grown = chart_report(points)
+    if "chart" not in args:
+        raw = _raw_plotext(points)
+        print(
+            f"plotext on the raw series once: {raw * 1000:.0f} ms (x{raw * 1000 / grown:.0f} the rebuild)"
+        )
+
+
+def _paints() -> None:
     trivial = min(asyncio.run(_trivial_paint()) for _ in range(3))
     paints = [asyncio.run(_first_paint()) for _ in range(3)]
     best = min(p[0] for p in paints)
@@ -152,21 +216,6 @@ def main() -> None:
         f"(x{best / trivial:.1f} the trivial app; target < 1000 ms)"
     )
     _big_paint()
-    lines = [_series(points, 0.0), _series(points, 1.0)]
-    rebuild, redraw = asyncio.run(_chart_redraw(lines))
-    med, med_new = statistics.median(redraw), statistics.median(rebuild)
-    print(
-        f"chart redraw, 2 x {points:,} points at 200x50, downsampled: median {med * 1000:.1f} ms "
-        f"(target < 20 ms); with new data (downsample + plot): median {med_new * 1000:.1f} ms"
-    )
-    floor = _plotext_floor(lines)
-    print(f"plotext alone on the same downsampled points (the floor): {floor * 1000:.1f} ms")
-    raw_lines = [Line(ln.label, ln.color, ln.xs.to_list(), ln.ys.to_list()) for ln in lines]
-    raw = _raw_plotext(raw_lines)
-    print(
-        f"plotext on the raw series once: {raw * 1000:.0f} ms "
-        f"(x{raw / med:.0f} the downsampled redraw, x{raw / med_new:.0f} the rebuild)"
-    )
 
 
 if __name__ == "__main__":

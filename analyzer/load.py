@@ -21,6 +21,7 @@ from analyzer.cache_prune import maybe_prune
 from analyzer.discover import RankFile, Run, discover
 from analyzer.errors import InputError
 from analyzer.fastparse import FileFrames
+from analyzer.jsonl_frames import frames_jsonl
 from analyzer.reader import LineCursor, read_new_lines
 from analyzer.store import RunData
 from parsers import FileParser, ParseStats, Record
@@ -68,43 +69,58 @@ def parse_file(path: Path, run: str, rank: int | None) -> FileResult:
     return FileResult(records, fp.stats, bool(cursor.partial))
 
 
-#: (path, run, rank, use_cache, kinds, spill directory or None, job index)
-Job = tuple[str, str, int | None, bool, frozenset[str] | None, str | None, int]
+@dataclass(frozen=True)
+class Spill:
+    """Where workers write what they parsed instead of sending it back: a directory, and
+    ``parquet`` (one part per kind) or ``jsonl`` (the file's records as JSON lines, in order)."""
+
+    dir: Path
+    format: str = "parquet"
+
+
+#: (path, run, rank, use_cache, kinds, spill or None, job index)
+Job = tuple[str, str, int | None, bool, frozenset[str] | None, Spill | None, int]
 
 
 def _parse_job(args: Job) -> FileFrames:
     """One file to frames, through the parse cache when asked (frames pickle cheaply between
     processes; dicts do not). Frames of kinds not asked for are dropped here, in the worker;
-    with a spill directory they are written there and only their paths travel back."""
+    with a spill they are written to disk and only their paths travel back."""
     path, run, rank, use_cache, kinds, spill, index = args
     try:
         if looks_binary(Path(path)):
-            return FileFrames({}, ParseStats(), False, [f"{path}: binary file, skipped"])
-        got = load_file(path, run, rank, use_cache=use_cache, kinds=kinds)
+            got = FileFrames({}, ParseStats(), False, [f"{path}: binary file, skipped"])
+        else:
+            got = load_file(path, run, rank, use_cache=use_cache, kinds=kinds)
     except OSError as exc:
-        return FileFrames({}, ParseStats(), False, [f"{path}: {exc.strerror}, skipped"])
+        got = FileFrames({}, ParseStats(), False, [f"{path}: {exc.strerror}, skipped"])
     if spill is not None:
-        _spill(got, Path(spill), index)
+        _spill(got, spill, index)
     return got
 
 
-def _spill(got: FileFrames, spill: Path, index: int) -> None:
-    """Move the frames to Parquet parts (lz4: written fast, read back once, then deleted)."""
-    for kind, frame in got.frames.items():
-        if frame.height:
-            part = spill / f"{index:06d}-{kind}.parquet"
-            frame.write_parquet(part, compression="lz4", statistics=False)
-            got.spilled[kind] = str(part)
+def _spill(got: FileFrames, spill: Spill, index: int) -> None:
+    """Move the frames to disk: Parquet parts (lz4: written fast, read back once, deleted), or
+    one JSON-lines part per file (always written, so parts and files pair up)."""
+    if spill.format == "jsonl":
+        part = spill.dir / f"{index:06d}.jsonl"
+        part.write_text(frames_jsonl(got.frames), encoding="utf-8")
+        got.spilled["jsonl"] = str(part)
+    else:
+        for kind, frame in got.frames.items():
+            if frame.height:
+                part = spill.dir / f"{index:06d}-{kind}.parquet"
+                frame.write_parquet(part, compression="lz4", statistics=False)
+                got.spilled[kind] = str(part)
     got.frames = {}
 
 
 def _jobs_for(
-    runs: Sequence[Run], use_cache: bool, kinds: frozenset[str] | None, spill: Path | None
+    runs: Sequence[Run], use_cache: bool, kinds: frozenset[str] | None, spill: Spill | None
 ) -> list[Job]:
-    where = None if spill is None else str(spill)
     files = [(run.name, f) for run in runs for f in run.files]
     return [
-        (str(f.path), name, f.rank, use_cache, kinds, where, i) for i, (name, f) in enumerate(files)
+        (str(f.path), name, f.rank, use_cache, kinds, spill, i) for i, (name, f) in enumerate(files)
     ]
 
 
@@ -152,15 +168,16 @@ def load_runs(
     workers: int | None = None,
     use_cache: bool = True,
     kinds: Iterable[str] | None = None,
-    spill: Path | None = None,
+    spill: Spill | None = None,
 ) -> list[RunData]:
     """Parse every rank file of every run into a RunData (parallel when it pays).
 
     ``use_cache``: reuse and update the parse cache (:mod:`analyzer.cache_load`), so reopening
     parses only bytes appended since. ``kinds``: only these kinds' frames are kept (the others
-    are dropped in the workers: less memory for ``parse --kind steps``). ``spill``: a directory
-    the frames are written to as Parquet parts instead of being held (``RunData.scan`` reads
-    them lazily), so writing gigabytes of records out never holds them all in memory."""
+    are dropped in the workers: less memory for ``parse --kind steps``). ``spill``: the frames
+    are written to disk instead of being held (Parquet parts, which ``RunData.scan`` reads
+    lazily; or JSON lines, ``RunData.spilled["jsonl"]``: one part per file, in file order), so
+    writing gigabytes of records out never holds them all in memory."""
     if use_cache:
         maybe_prune(cache_root())
     kind_set = None if kinds is None else frozenset(kinds)
@@ -181,7 +198,7 @@ def load_runs(
         for kind, frame in res.frames.items():
             data.append_frame(kind, frame)
         for kind, part in res.spilled.items():
-            data.spilled[kind].append(part)
+            data.spilled.setdefault(kind, []).append(part)
         data.stats.add(res.stats)
         data.notes.extend(res.notes)
         if res.partial_tail:
@@ -195,7 +212,7 @@ def load_paths(
     workers: int | None = None,
     use_cache: bool = True,
     kinds: Iterable[str] | None = None,
-    spill: Path | None = None,
+    spill: Spill | None = None,
 ) -> list[RunData]:
     """Discover and parse (see :func:`load_runs`); nothing to parse at all is an InputError."""
     runs = discover(list(paths))

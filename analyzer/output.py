@@ -39,6 +39,11 @@ def merged_records(frames: dict[str, pl.DataFrame]) -> list[dict[str, Any]]:
     return out
 
 
+def jsonl_text(frames: dict[str, pl.DataFrame]) -> str:
+    """One file's records (or any frames') as JSON lines, in :func:`merged_records` order."""
+    return "".join(dumps(rec) + "\n" for rec in merged_records(frames))
+
+
 def write_jsonl(records: Sequence[dict[str, Any]], fh: IO[str]) -> None:
     for rec in records:
         fh.write(dumps(rec))

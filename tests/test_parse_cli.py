@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import polars as pl
@@ -11,8 +12,9 @@ from polars.testing import assert_frame_equal
 import analyzer.load
 from analyzer.cli import main
 from analyzer.commands.parse import combined_frames
-from analyzer.load import load_paths
-from analyzer.output import frame_file_name
+from analyzer.jsonl import dumps
+from analyzer.load import Spill, load_paths
+from analyzer.output import frame_file_name, merged_records
 from parsers import KINDS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -55,7 +57,7 @@ def test_parallel_workers_spill_and_keep_file_order(
 
 
 def test_spilled_load_scans_what_memory_holds(tmp_path: Path) -> None:
-    spilled = load_paths([SAMPLES], use_cache=False, spill=tmp_path, workers=2)
+    spilled = load_paths([SAMPLES], use_cache=False, spill=Spill(tmp_path), workers=2)
     held = load_paths([SAMPLES], use_cache=False)
     for a, b in zip(spilled, held, strict=True):
         assert a.frame("step").height == 0  # nothing held in memory
@@ -89,3 +91,34 @@ def test_missing_output_directory_is_a_one_line_error(
     argv = ["parse", str(SAMPLES), "--kind", "steps", "--format", "parquet", "-o", str(out)]
     assert main(argv) == 2
     assert "no such directory" in capsys.readouterr().err
+
+
+def _expected_jsonl(paths: list[Path], kinds: list[str]) -> str:
+    frames = combined_frames(load_paths(paths, use_cache=False), kinds)
+    return "".join(dumps(rec) + "\n" for rec in merged_records(frames))
+
+
+@pytest.mark.parametrize("kind", ["all", "steps", "events"])
+def test_streamed_jsonl_is_the_merged_records(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+) -> None:
+    """Parts written per file by the workers, joined by (run, source): the same bytes as one
+    sorted list of every record; nothing left in $TMPDIR."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
+    monkeypatch.setattr(analyzer.load, "PARALLEL_MIN_BYTES", 0)
+    paths = [SAMPLES, REPO / "tests" / "fixtures"]
+    assert main(["parse", *map(str, paths), "--kind", kind, "-q", "--no-cache"]) == 0
+    kinds = list(KINDS) if kind == "all" else [{"steps": "step", "events": "event"}[kind]]
+    assert capsys.readouterr().out == _expected_jsonl(paths, kinds)
+    assert _leftovers(tmp_path) == []
+
+
+def test_jsonl_to_a_file_is_atomic_and_complete(tmp_path: Path) -> None:
+    out = tmp_path / "records.jsonl"
+    assert main(["parse", str(SAMPLES), "-o", str(out), "-q"]) == 0
+    assert out.read_text(encoding="utf-8") == _expected_jsonl([SAMPLES], list(KINDS))
+    assert _leftovers(tmp_path) == []

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 import polars as pl
 
 from analyzer.atomic import check_writable
+from analyzer.commands.parse_stream import scratch, spill, spill_format, write_streamed
 from analyzer.errors import InputError
 from analyzer.load import load_paths
 from analyzer.output import (
     frame_file_name,
     frame_table,
-    merged_records,
-    sink_frame,
     write_frame,
-    write_jsonl,
 )
 from analyzer.sanitize import clean_text
 from analyzer.store import RunData
@@ -113,17 +110,9 @@ def _output_files(out: Path, fmt: str, kinds: list[str]) -> list[Path]:
 
 
 def _write(args: argparse.Namespace, frames: dict[str, pl.DataFrame]) -> None:
+    """What is not streamed: terminal tables, and csv to stdout."""
     fmt, out = args.format, args.output
-    if fmt == "jsonl":
-        records = merged_records(frames)
-        if out is None:
-            write_jsonl(records, sys.stdout)
-        else:
-            from analyzer.atomic import atomic_open
-
-            with atomic_open(out, force=args.force) as fh:
-                write_jsonl(records, fh)
-    elif fmt == "table":
+    if fmt == "table":
         text = "\n\n".join(f"{k}:\n{frame_table(f)}" for k, f in frames.items())
         if out is None:
             print(text)
@@ -143,28 +132,6 @@ def _write(args: argparse.Namespace, frames: dict[str, pl.DataFrame]) -> None:
             write_frame(frame, out / frame_file_name(kind, fmt), fmt, force=args.force)
 
 
-def _streams(args: argparse.Namespace) -> bool:
-    """Files of csv or parquet are streamed from spilled parts: memory stays bounded."""
-    return args.output is not None and args.format in ("csv", "parquet")
-
-
-def _spill_dir(out: Path) -> tempfile.TemporaryDirectory[str]:
-    """Scratch space for the spilled parts, beside the output (same disk, not a RAM /tmp)."""
-    parent = out.parent if str(out.parent) and out.parent.is_dir() else None
-    return tempfile.TemporaryDirectory(prefix=".analyzer-parse-", dir=parent)
-
-
-def _sink(args: argparse.Namespace, datas: list[RunData], kinds: list[str]) -> None:
-    fmt, out = args.format, args.output
-    frames = {k: pl.concat([d.scan(k) for d in datas], how="vertical_relaxed") for k in kinds}
-    if len(frames) == 1 and not out.is_dir():
-        sink_frame(next(iter(frames.values())), out, fmt, force=args.force)
-        return
-    out.mkdir(parents=True, exist_ok=True)
-    for kind, frame in frames.items():
-        sink_frame(frame, out / frame_file_name(kind, fmt), fmt, force=args.force)
-
-
 def _check_parseable(args: argparse.Namespace, datas: list[RunData]) -> None:
     if not any(d.stats.recognised for d in datas):
         raise InputError(
@@ -176,11 +143,14 @@ def run(args: argparse.Namespace) -> int:
     kinds = list(KINDS) if args.kind == "all" else [KIND_CHOICES[args.kind]]
     _check_output_args(args, kinds)
     use_cache = not args.no_cache
-    if _streams(args):
-        with _spill_dir(args.output) as spill:
-            datas = load_paths(args.paths, use_cache=use_cache, kinds=kinds, spill=Path(spill))
+    fmt = spill_format(args)
+    if fmt is not None:
+        with scratch(args.output) as where:
+            datas = load_paths(
+                args.paths, use_cache=use_cache, kinds=kinds, spill=spill(where, fmt)
+            )
             _check_parseable(args, datas)
-            _sink(args, datas, kinds)
+            write_streamed(args, datas, kinds)
     else:
         datas = load_paths(args.paths, use_cache=use_cache, kinds=kinds)
         _check_parseable(args, datas)

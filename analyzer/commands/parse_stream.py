@@ -1,0 +1,80 @@
+"""Streaming `analyzer parse` output: workers spill what they parse, the output is assembled
+from the parts, so gigabytes of logs never sit in memory as records.
+
+JSON lines: each worker writes its file's records in order, and the parts are concatenated by
+(run, source): the order :func:`analyzer.output.merged_records` gives, without holding the list.
+csv and Parquet files: per-kind Parquet parts, streamed to the output by polars' sinks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import IO
+
+import polars as pl
+
+from analyzer.atomic import atomic_open
+from analyzer.load import Spill
+from analyzer.output import frame_file_name, sink_frame
+from analyzer.store import RunData
+
+
+def spill_format(args: argparse.Namespace) -> str | None:
+    """``jsonl`` or ``parquet`` when the output is streamed from spilled parts, else None."""
+    if args.format == "jsonl":
+        return "jsonl"
+    if args.output is not None and args.format in ("csv", "parquet"):
+        return "parquet"
+    return None
+
+
+def scratch(out: Path | None) -> tempfile.TemporaryDirectory[str]:
+    """Scratch space for the parts: beside the output (same disk), else ``$TMPDIR``."""
+    parent = None
+    if out is not None and str(out.parent) and out.parent.is_dir():
+        parent = out.parent
+    return tempfile.TemporaryDirectory(prefix=".analyzer-parse-", dir=parent)
+
+
+def spill(directory: str, fmt: str) -> Spill:
+    return Spill(Path(directory), fmt)
+
+
+def write_streamed(args: argparse.Namespace, datas: list[RunData], kinds: list[str]) -> None:
+    if args.format == "jsonl":
+        if args.output is None:
+            _concat_jsonl(datas, sys.stdout)
+        else:
+            with atomic_open(args.output, force=args.force) as fh:
+                _concat_jsonl(datas, fh)
+    else:
+        _sink(args, datas, kinds)
+
+
+def _concat_jsonl(datas: list[RunData], fh: IO[str]) -> None:
+    """Each file's part, ordered by (run, source) as the records themselves sort."""
+    parts: list[tuple[tuple[str, str], str]] = []
+    for data in datas:
+        files = data.run.files
+        got = data.spilled.get("jsonl", [])
+        if len(got) != len(files):  # every job writes a part: anything else is a bug
+            raise RuntimeError(f"{data.name}: {len(got)} parts for {len(files)} files")
+        parts.extend(((data.name, str(f.path)), part) for f, part in zip(files, got, strict=True))
+    for _key, part in sorted(parts, key=lambda p: p[0]):
+        with open(part, encoding="utf-8") as src:
+            shutil.copyfileobj(src, fh, 1 << 20)
+
+
+def _sink(args: argparse.Namespace, datas: list[RunData], kinds: list[str]) -> None:
+    fmt, out = args.format, args.output
+    frames = {k: pl.concat([d.scan(k) for d in datas], how="vertical_relaxed") for k in kinds}
+    if len(frames) == 1 and not out.is_dir():
+        sink_frame(next(iter(frames.values())), out, fmt, force=args.force)
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    for kind, frame in frames.items():
+        sink_frame(frame, out / frame_file_name(kind, fmt), fmt, force=args.force)

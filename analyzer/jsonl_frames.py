@@ -1,0 +1,109 @@
+"""Frames to JSON lines in polars: the bytes :func:`analyzer.output.jsonl_text` writes, fast.
+
+Writing a million records one ``json.dumps`` at a time costs seconds; here each column is
+turned into JSON text once per distinct value, and the lines are assembled by
+``concat_str``, nulls left out. Python still formats every distinct value (``float.__repr__``,
+``json.dumps`` for strings), so the text is exactly the record path's:
+
+- floats: ``repr``, non-finite ones as the strings ``"nan"``, ``"inf"``, ``"-inf"``;
+- strings: as ``json.dumps(s, ensure_ascii=False)``; those without quotes, backslashes or
+  control characters need no Python at all;
+- ``extra`` (JSON stored with ``sort_keys`` and ASCII escapes): written as stored when that is
+  what decoding and re-encoding it gives (no ``\\u`` escape, no NaN/Infinity), else re-encoded.
+
+Records are ordered as :func:`analyzer.output.merged_records` orders them: by run, source and
+line, kinds in frame order and rows in row order among equals.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import polars as pl
+
+from analyzer.jsonl import dumps
+
+_PLAIN = r'^[^"\\\x00-\x1f]*$'
+_REENCODE = r"\\u|NaN|Infinity"
+
+
+def _by_distinct(col: pl.Series, encode: object) -> pl.Series:
+    """``encode`` applied once per distinct non-null value, mapped back over the column."""
+    uniques = col.drop_nulls().unique()
+    if not len(uniques):
+        return pl.Series(col.name, [None] * len(col), dtype=pl.String)
+    texts = [encode(v) for v in uniques.to_list()]  # type: ignore[operator]
+    return col.replace_strict(uniques, pl.Series(texts, dtype=pl.String), return_dtype=pl.String)
+
+
+def _float_json(value: float) -> str:
+    """``json.dumps`` of a float (its ``repr``), infinities as the record path writes them."""
+    return repr(value) if math.isfinite(value) else dumps(value)  # type: ignore[arg-type]
+
+
+def _float_text(col: pl.Series) -> pl.Series:
+    """NaN never equals itself and -0.0 equals 0.0 when values are matched: both set apart."""
+    nan = col.is_nan().fill_null(False)
+    negative_zero = ((col == 0.0) & (1.0 / col < 0.0)).fill_null(False)
+    apart = nan | negative_zero
+    text = _by_distinct(col.set(apart, None), _float_json)
+    return text.set(nan, '"nan"').set(negative_zero, "-0.0")
+
+
+def _string_text(col: pl.Series) -> pl.Series:
+    plain = col.str.contains(_PLAIN).fill_null(True)
+    quoted = ('"' + col + '"').alias(col.name)
+    if plain.all():
+        return quoted
+    tricky = _by_distinct(col.set(plain, None), lambda v: json.dumps(v, ensure_ascii=False))
+    return tricky.zip_with(~plain, quoted)
+
+
+def _extra_text(col: pl.Series) -> pl.Series:
+    again = col.str.contains(_REENCODE).fill_null(False)
+    if not again.any():
+        return col
+    redone = _by_distinct(col.set(~again, None), lambda v: dumps(json.loads(v)))
+    return redone.zip_with(again, col)
+
+
+def _column_text(col: pl.Series) -> pl.Series:
+    if col.name == "extra" and col.dtype == pl.String:
+        return _extra_text(col)
+    if col.dtype == pl.String:
+        return _string_text(col)
+    if col.dtype.is_float():
+        return _float_text(col)
+    if col.dtype.is_integer():
+        return col.cast(pl.String)
+    return _by_distinct(col, lambda v: dumps(v))  # type: ignore[arg-type]
+
+
+def _kind_lines(kind: str, frame: pl.DataFrame, order: int) -> pl.DataFrame:
+    """(run, source, line, order, row, text) for one kind's frame."""
+    texts = [_column_text(frame[name]).alias(f"_t_{name}") for name in frame.columns]
+    pieces = [pl.lit(dumps({"kind": kind})[:-1])]
+    pieces += [pl.lit(f', "{name}": ') + pl.col(f"_t_{name}") for name in frame.columns]
+    keys = frame.select(
+        pl.col("run").fill_null(""),
+        pl.col("source").fill_null(""),
+        pl.col("line").fill_null(0),
+        pl.lit(order, pl.Int64).alias("order"),
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("row"),
+    )
+    both = keys.hstack(texts)
+    return both.select(
+        "run", "source", "line", "order", "row", text=pl.concat_str(pieces, ignore_nulls=True) + "}"
+    )
+
+
+def frames_jsonl(frames: dict[str, pl.DataFrame]) -> str:
+    """Every record of ``frames`` as JSON lines (each ending in a newline), in record order."""
+    parts = [_kind_lines(k, f, i) for i, (k, f) in enumerate(frames.items()) if f.height]
+    if not parts:
+        return ""
+    both = pl.concat(parts)
+    keys = [k for k in ("run", "source") if both[k].n_unique() > 1]
+    lines = both.sort(*keys, "line", "order", "row")["text"]
+    return lines.str.join("\n").item() + "\n"

@@ -1,0 +1,93 @@
+"""JSON lines built in polars are byte for byte the record path's (``json.dumps`` per record)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analyzer.fastparse import parse_file_fast
+from analyzer.jsonl_frames import frames_jsonl
+from analyzer.output import jsonl_text
+from analyzer.store import records_to_frame
+from tests.test_fastparse import _corpus
+
+
+@pytest.mark.parametrize("path", _corpus(), ids=lambda p: p.name)
+def test_every_corpus_file(path: Path) -> None:
+    frames = parse_file_fast(str(path), "r", 0).frames
+    assert frames_jsonl(frames) == jsonl_text(frames)
+
+
+FLOATS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([1.25e-07, 1e16, 1e-5, 0.0, -0.0, 12345678.0, 5231.1]),
+    st.none(),
+)
+TEXT = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(['say "hi"', "back\\slash", "tab\there", "\x1b[31mred", "中文", "é"]),
+    st.none(),
+)
+EXTRA = st.one_of(
+    st.none(),
+    st.dictionaries(st.text(max_size=6), st.one_of(FLOATS, TEXT, st.integers()), max_size=3),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 40), FLOATS, TEXT, EXTRA, st.integers(-3, 3) | st.none()),
+        max_size=30,
+    ),
+    st.lists(st.tuples(st.integers(0, 40), TEXT, FLOATS), max_size=10),
+)
+def test_any_values(
+    steps: list[tuple[int, float | None, str | None, dict | None, int | None]],
+    timers: list[tuple[int, str | None, float | None]],
+) -> None:
+    """NaN, infinities, -0.0, quotes, escapes, control and non-ASCII characters, nulls."""
+    step_recs = [
+        {
+            "kind": "step",
+            "run": "r",
+            "source": "s",
+            "line": line,
+            "loss": loss,
+            "timestamp": text,
+            "extra": extra,
+            "rank": rank,
+        }
+        for line, loss, text, extra, rank in steps
+    ]
+    timer_recs = [
+        {"kind": "timer", "run": "r", "source": "s", "line": line, "name": name, "ms": ms}
+        for line, name, ms in timers
+    ]
+    frames = {"step": records_to_frame("step", step_recs)}
+    frames["timer"] = records_to_frame("timer", timer_recs)
+    assert frames_jsonl(frames) == jsonl_text(frames)
+
+
+def test_several_runs_and_sources_sort_as_records_do() -> None:
+    recs = [
+        {"kind": "event", "run": run, "source": src, "line": line, "message": "m"}
+        for run in ("b", "a")
+        for src in ("y", "x")
+        for line in (2, 1)
+    ]
+    frames = {"event": records_to_frame("event", recs), "step": records_to_frame("step", [])}
+    assert frames_jsonl(frames) == jsonl_text(frames)
+    assert frames_jsonl({"step": records_to_frame("step", [])}) == ""
+
+
+def test_non_finite_floats_are_strings() -> None:
+    frame = records_to_frame(
+        "step", [{"run": "r", "source": "s", "line": 1, "loss": v} for v in (math.nan, math.inf)]
+    )
+    text = frames_jsonl({"step": frame})
+    assert '"loss": "nan"' in text and '"loss": "inf"' in text

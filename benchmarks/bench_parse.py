@@ -43,7 +43,15 @@ def _analyzer() -> str:
     return str(Path(sys.executable).with_name("analyzer"))
 
 
-def _parse_cmd(data: Path, kind: str, target: Path) -> list[str]:
+#: (label, --kind, --format, output name) of each measured variant.
+VARIANTS = (
+    ("--kind steps -> parquet", "steps", "parquet", "steps.parquet"),
+    ("--kind all -> parquet", "all", "parquet", "all"),
+    ("--kind all -> jsonl (the default format)", "all", "jsonl", "all.jsonl"),
+)
+
+
+def _parse_cmd(data: Path, kind: str, fmt: str, target: Path) -> list[str]:
     return [
         _analyzer(),
         "parse",
@@ -51,7 +59,7 @@ def _parse_cmd(data: Path, kind: str, target: Path) -> list[str]:
         "--kind",
         kind,
         "--format",
-        "parquet",
+        fmt,
         "-o",
         str(target),
         "--quiet",
@@ -68,18 +76,18 @@ def bench_mix(size_mb: int, mix: str, repeat: int) -> None:
     out = Path(tempfile.mkdtemp(prefix="bench_parse_"))
     print(f"[{mix}] data: {len(files)} files, {total:.0f} MB")
     try:
-        for kind in ("steps", "all"):
-            target = out / (f"{kind}.parquet" if kind == "steps" else kind)
+        for label, kind, fmt, name in VARIANTS:
+            target = out / name
             best: tuple[float, float, float] | None = None
             for _ in range(repeat):
                 grep_s, _rss = _run(["grep", "-c", "lm loss", *files], read_output=True)
-                wall, rss = _run(_parse_cmd(data, kind, target))
+                wall, rss = _run(_parse_cmd(data, kind, fmt, target))
                 if best is None or grep_s / wall > best[0] / best[1]:
                     best = (grep_s, wall, rss)
             assert best is not None
             grep_s, wall, rss = best
             print(
-                f"[{mix}] analyzer parse --kind {kind} -> parquet: {wall:.2f} s, "
+                f"[{mix}] analyzer parse {label}: {wall:.2f} s, "
                 f"{total / wall:.0f} MB/s; grep -c 'lm loss' {grep_s:.2f} s, "
                 f"{total / grep_s:.0f} MB/s; ratio to grep {grep_s / wall:.2f}; "
                 f"peak RSS {rss:.0f} MB"

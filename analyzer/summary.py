@@ -24,6 +24,9 @@ from analyzer.strategy import strategy_label as strategy_label
 from analyzer.summary_stats import memory_summary, per_step, step_summary
 from parsers.schema import CONFIG_KEYS
 
+#: What a comparison reads (timers are not among them: the largest frame, left unloaded).
+COMPARE_KINDS: tuple[str, ...] = ("step", "memory", "event", "config")
+
 #: The comparison row's columns and types, in display order.
 ROW_SCHEMA: dict[str, pl.DataType] = {
     "run": pl.String(),

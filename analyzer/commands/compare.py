@@ -51,14 +51,14 @@ def run(args: argparse.Namespace) -> int:
     from analyzer.devices import device_peak
     from analyzer.formats import render
     from analyzer.load import load_paths
-    from analyzer.summary import compare_table
+    from analyzer.summary import COMPARE_KINDS, compare_table
 
     if args.output is not None:
         check_writable(args.output, force=args.force)
     peak = device_peak(args.device) if args.device else args.device_peak_tflops
     if peak is not None and peak <= 0:
         raise InputError(f"--device-peak-tflops must be positive, not {peak}")
-    datas = load_paths(args.paths, use_cache=not args.no_cache)
+    datas = load_paths(args.paths, use_cache=not args.no_cache, kinds=COMPARE_KINDS)
     comparison = compare_table(
         datas, warmup=args.warmup, baseline=args.baseline, device_peak_tflops=peak, sort=args.sort
     )

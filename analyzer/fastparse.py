@@ -111,6 +111,13 @@ class _Walk:
         self.records: list[Record] = []
         self.parts: dict[str, list[pl.DataFrame]] = {k: [] for k in _KIND_OF.values()}
         self._window_only: set[int] = set()
+        #: Some parser holds an open block or the arguments dump is open (kept in step with
+        #: every feed and close: asking the parsers costs more than the walk's other work).
+        self._open = False
+        self._sync()
+
+    def _sync(self) -> None:
+        self._open = self.fp.pending or self.meg.in_arguments
 
     def chunk(self, lines: pl.Series, first_lineno: int, carry: int) -> int:
         """Feed one chunk's lines; returns how far its context windows reach into the next."""
@@ -134,8 +141,10 @@ class _Walk:
         chunk with no carry (with nothing open, a line without a trigger is never claimed).
         None when every line went one by one (the next chunk must resume the same way)."""
         k, n, fp = 0, len(lines), self.fp
-        while k < n and (fp.pending or self.meg.in_arguments):
+        self._sync()
+        while k < n and self._open:
             self.records.extend(fp.feed(lines[k], first_lineno + k))
+            self._sync()
             k += 1
         if k == n:
             return None
@@ -145,7 +154,7 @@ class _Walk:
         """A window line holding no trigger, while no parser could claim such a line: no open
         block and no open arguments dump (every parser looks at a line only when it holds one of
         its TRIGGERS otherwise), so it is unclaimed, as the prefilter's gaps are."""
-        return pos in self._window_only and not (self.fp.pending or self.meg.in_arguments)
+        return not self._open and pos in self._window_only
 
     def _python_only(self, idx: list[int], texts: list[str], n: int, first_lineno: int) -> None:
         prev = -1
@@ -158,6 +167,7 @@ class _Walk:
         if n - prev - 1:
             self.fp.skip_lines(n - prev - 1)
             self.records.extend(self.fp.close_pending())
+            self._sync()
 
     def _mixed(
         self,
@@ -189,6 +199,7 @@ class _Walk:
             self.fp.skip_lines(i - prev - 1)
             self.records.extend(self.fp.close_pending())
         self.records.extend(self.fp.feed(text, first_lineno + i))
+        self._sync()
         return i
 
     def _run(
@@ -210,6 +221,7 @@ class _Walk:
             if i != prev + 1:
                 fp.skip_lines(i - prev - 1)
                 self.records.extend(fp.close_pending())
+                self._sync()
                 prev = i - 1
             if not fp.pending:
                 break

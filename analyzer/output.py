@@ -72,16 +72,6 @@ def frame_table(frame: pl.DataFrame, *, max_rows: int = 50) -> str:
     return "\n".join([*lines, f"{frame.height} rows{more}"])
 
 
-def write_frame(frame: pl.DataFrame, path: Path, fmt: str, *, force: bool) -> None:
-    """One frame to one file, atomically, as csv or parquet."""
-    mode = "wb" if fmt == "parquet" else "w"
-    with atomic_open(path, mode, force=force) as fh:
-        if fmt == "parquet":
-            frame.write_parquet(fh)
-        else:
-            frame.write_csv(fh)
-
-
 def sink_frame(frame: pl.LazyFrame, path: Path, fmt: str, *, force: bool) -> None:
     """A lazy frame streamed to one file, atomically, as csv or parquet (bounded memory)."""
     mode = "wb" if fmt == "parquet" else "w"

@@ -15,7 +15,6 @@ from analyzer.load import load_paths
 from analyzer.output import (
     frame_file_name,
     frame_table,
-    write_frame,
 )
 from analyzer.sanitize import clean_text
 from analyzer.store import RunData
@@ -120,16 +119,8 @@ def _write(args: argparse.Namespace, frames: dict[str, pl.DataFrame]) -> None:
             from analyzer.atomic import atomic_write_text
 
             atomic_write_text(out, text + "\n", force=args.force)
-    elif len(frames) == 1 and not (out and out.is_dir()):
-        frame = next(iter(frames.values()))
-        if out is None:
-            frame.write_csv(sys.stdout)
-        else:
-            write_frame(frame, out, fmt, force=args.force)
-    else:
-        out.mkdir(parents=True, exist_ok=True)
-        for kind, frame in frames.items():
-            write_frame(frame, out / frame_file_name(kind, fmt), fmt, force=args.force)
+    else:  # csv to stdout (csv and Parquet files are streamed; --kind all needs -o DIR)
+        next(iter(frames.values())).write_csv(sys.stdout)
 
 
 def _check_parseable(args: argparse.Namespace, datas: list[RunData]) -> None:

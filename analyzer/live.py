@@ -40,6 +40,11 @@ __all__ = ["LiveBatch", "LiveSession"]
 
 RESCAN_INTERVAL = 5.0
 COMMIT_INTERVAL = 2.0
+#: Seconds of parse-cache writing per COMMIT_INTERVAL at most, least recently committed files
+#: first; the rest wait for the next interval. Committing each of 1,000 growing files every
+#: interval took more than a core (benchmarks/bench_tui_ranks.py); an entry that lags only
+#: costs the re-parse of its uncommitted tail on the next open.
+COMMIT_BUDGET = 0.1
 #: A rotated-away or deleted file idle this long is finished and closed.
 RETIRE_IDLE = 2.0
 #: The store merges a run's appended parts once there are this many.
@@ -50,6 +55,7 @@ MERGE_PARTS = 64
 class _Tracked:
     follower: Follower
     cache: FileCache | None
+    committed_at: float = 0.0
 
 
 def _watch_dirs(paths: Sequence[Path]) -> list[tuple[Path, bool]]:
@@ -189,7 +195,7 @@ class LiveSession:
                 self._rescan()
                 next_rescan = now + self.rescan_interval
             if now >= next_commit:
-                self._commit()
+                self._commit(COMMIT_BUDGET)
                 next_commit = now + COMMIT_INTERVAL
             self._maybe_emit()
             due = min(next_rescan, next_commit, next_poll if poll else next_commit)
@@ -404,16 +410,23 @@ class LiveSession:
                 if deleted and tracked.cache is not None:
                     tracked.cache.drop()
 
-    def _commit(self) -> None:
-        for tracked in list(self._followers.values()):
-            if tracked.cache is not None and tracked.cache.dirty():
-                try:
-                    tracked.cache.commit()
-                except OSError as exc:
-                    self._note(f"parse cache: {exc.strerror or exc}; caching off")
-                    for t in self._followers.values():
-                        t.cache = None
-                    return
+    def _commit(self, budget: float | None = None) -> None:
+        """Write the dirty cache entries, least recently committed first, until ``budget``
+        seconds are spent (at least one entry; None: every one, as when stopping)."""
+        start = time.monotonic()
+        dirty = [t for t in self._followers.values() if t.cache is not None and t.cache.dirty()]
+        dirty.sort(key=lambda t: t.committed_at)
+        for tracked in dirty:
+            try:
+                tracked.cache.commit()  # type: ignore[union-attr]
+            except OSError as exc:
+                self._note(f"parse cache: {exc.strerror or exc}; caching off")
+                for t in self._followers.values():
+                    t.cache = None
+                return
+            tracked.committed_at = time.monotonic()
+            if budget is not None and tracked.committed_at - start >= budget:
+                return
 
     # -- batches -------------------------------------------------------------------------------
     def _reset_pending(self) -> None:

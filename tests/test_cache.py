@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from analyzer.cache import FileCache, cache_root
+from analyzer.cache import FileCache, cache_root, cached_offset
 from analyzer.live import LiveSession
 from analyzer.store import frames_from_records
 from analyzer.tail import Follower
@@ -120,3 +120,34 @@ def test_cache_root_honours_xdg(monkeypatch, tmp_path: Path) -> None:
     assert cache_root() == tmp_path / "analyzer"
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert cache_root() == Path(os.path.expanduser("~")) / ".cache" / "analyzer"
+
+
+def test_live_commits_within_a_budget_least_recently_committed_first(tmp_path: Path) -> None:
+    """Many growing files: each commit pass writes what its time budget allows (at least one
+    entry), the entries committed longest ago first, so every file's entry keeps moving."""
+    run, cache = tmp_path / "job", tmp_path / "cache"
+    run.mkdir()
+    paths = [run / f"worker_{r}.log" for r in range(3)]
+    for p in paths:
+        append(p, lines_text(range(1, 10)))
+    session = LiveSession([run], cache_dir=cache)
+    session.watcher.start(session._dirs)  # no tail thread: the test drives the passes
+    try:
+        session._discover()
+        assert not any(cached_offset(str(p), cache) for p in paths)
+        for done in (1, 2, 3):
+            session._commit(budget=0.0)
+            assert sum(cached_offset(str(p), cache) > 0 for p in paths) == done
+        for p in paths:
+            append(p, lines_text(range(10, 12)))
+        session._rescan()  # reads what grew
+        before = [cached_offset(str(p), cache) for p in paths]
+        first = min(session._followers.values(), key=lambda t: t.committed_at)
+        session._commit(budget=0.0)
+        after = [cached_offset(str(p), cache) for p in paths]
+        moved = [str(p) for p, b, a in zip(paths, before, after, strict=True) if a > b]
+        assert moved == [first.follower.path]
+        session._commit()  # no budget (stopping): every dirty entry
+        assert all(cached_offset(str(p), cache) == p.stat().st_size for p in paths)
+    finally:
+        session.watcher.stop()

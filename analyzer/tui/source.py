@@ -4,6 +4,10 @@ Both run off the UI thread and hand immutable :class:`Snapshot` objects to a cal
 turns each into a Textual message. With ``analyzer.live.LiveSession`` present the files are
 tailed; without it the paths are re-read whenever a file's size or mtime changes (fine for
 small runs, and it keeps the TUI usable while the tail is being built). Headless: no Textual.
+
+Each batch's frames are handed over at once from the tail thread; the comparison and health
+checks run later on a timer thread, at most every CORE_INTERVAL seconds and at most
+CORE_SHARE of a core, and the snapshots in between reuse their last numbers.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from analyzer.tui.snapshot import Snapshot, build_snapshot, core_module, run_vie
 OnSnapshot = Callable[[Snapshot], None]
 #: The comparison and health checks run at most this often (seconds) while data streams in.
 CORE_INTERVAL = 1.0
+#: ... and take at most this share of one core: the interval stretches to their cost / share
+#: (health checks of 1,000 ranks take seconds; benchmarks/bench_tui_ranks.py).
+CORE_SHARE = 0.25
 #: While a run is not over, statuses are re-read this often even when no line arrives: a run
 #: ends (run.json says finished) after its last log line, and a hang shows as silence.
 HEARTBEAT = 2.0
@@ -65,10 +72,14 @@ class DataSource:
         self._session: Any = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._painted = False
+        self._batches = 0  # batches seen, and how many the last core checks had seen
+        self._core_seen = 0
+        self._trailing_pending = False
         self._previous: Snapshot | None = None
         self._last_core = 0.0
+        self._interval = CORE_INTERVAL
         self._emit_lock = threading.Lock()
+        self._core_lock = threading.Lock()
         self._trailing: threading.Timer | None = None
 
     def start(self) -> None:
@@ -96,7 +107,9 @@ class DataSource:
 
     # live session --------------------------------------------------------------------------
     def _on_batch(self, batch: Any) -> None:
+        """New frames are shown at once; the core's checks follow on another thread."""
         self.meter.add(getattr(batch, "count", None) or len(getattr(batch, "records", ()) or ()))
+        self._batches += 1
         self._emit(self._session.runs)
 
     def _heartbeat(self) -> None:
@@ -104,7 +117,7 @@ class DataSource:
         while not self._stop.wait(HEARTBEAT):
             previous = self._previous
             if previous is None or any(row.status not in _OVER for row in previous.rows):
-                self._emit(self._session.runs, force_core=True)
+                self._emit(self._session.runs, core=self._core_due())
 
     def _watched(self) -> list[str]:
         if self._session is not None and hasattr(self._session, "watched_paths"):
@@ -122,41 +135,58 @@ class DataSource:
         with lock:
             return {name: run_view(data) for name, data in list(runs.items())}
 
-    def _emit(self, runs: dict[str, Any], *, force_core: bool = False) -> None:
-        """Hand over a snapshot; the core's checks run at most every CORE_INTERVAL seconds."""
-        with self._emit_lock:
-            views = self._views(runs)
-            now = time.monotonic()
-            quick_first = bool(views) and not self._painted
-            self._painted |= bool(views)
-            due = force_core or now - self._last_core >= CORE_INTERVAL or self._previous is None
-            plan = [False, True] if quick_first else [due]
-            for with_core in plan:
-                snap = build_snapshot(
-                    views,
-                    watched=self._watched(),
-                    records=self.meter.total,
-                    records_per_s=self.meter.rate(),
-                    cache=self._cache_state(),
-                    mode=self.mode,
-                    with_core=with_core,
-                    reuse=None if with_core else self._previous,
-                )
-                if with_core:
-                    self._previous, self._last_core = snap, now
-                self.on_snapshot(snap)
-            if not plan[-1]:
-                self._schedule_trailing(runs, CORE_INTERVAL - (now - self._last_core))
-
-    def _schedule_trailing(self, runs: dict[str, Any], delay: float) -> None:
-        """Make sure the core's numbers catch up with the last batch."""
-        if self._trailing is not None and self._trailing.is_alive():
-            return
-        self._trailing = threading.Timer(
-            max(0.05, delay), self._emit, (runs,), {"force_core": True}
+    def _build(self, views: dict[str, Any], *, with_core: bool) -> Snapshot:
+        return build_snapshot(
+            views,
+            watched=self._watched(),
+            records=self.meter.total,
+            records_per_s=self.meter.rate(),
+            cache=self._cache_state(),
+            mode=self.mode,
+            with_core=with_core,
+            reuse=None if with_core else self._previous,
         )
+
+    def _core_due(self) -> bool:
+        return self._previous is None or time.monotonic() - self._last_core >= self._interval
+
+    def _run_core(self, runs: dict[str, Any], *, force: bool) -> None:
+        """The comparison and health checks on the frames of now (one run at a time); their
+        cost sets the next interval, so they never take more than CORE_SHARE of a core."""
+        with self._core_lock:
+            if not (force or self._core_due()):
+                return
+            start, self._core_seen = time.monotonic(), self._batches
+            snap = self._build(self._views(runs), with_core=True)
+            cost = time.monotonic() - start
+            self._previous, self._last_core = snap, start
+            self._interval = max(CORE_INTERVAL, cost / CORE_SHARE)
+
+    def _emit(self, runs: dict[str, Any], *, core: bool = False, force: bool = False) -> None:
+        """Hand over a snapshot of the frames of now, with the latest core numbers; ``core``
+        first runs the checks on this thread (if due, or ``force``), else they catch up later."""
+        if core or force:
+            self._run_core(runs, force=force)
+        with self._emit_lock:
+            self.on_snapshot(self._build(self._views(runs), with_core=False))
+        if runs and self._core_seen < self._batches:
+            self._schedule_trailing(runs)
+
+    def _schedule_trailing(self, runs: dict[str, Any]) -> None:
+        """Make sure the core's numbers catch up with the last batch, when they are due."""
+        with self._emit_lock:
+            if self._trailing_pending or self._stop.is_set():
+                return
+            self._trailing_pending = True
+        delay = max(0.05, self._last_core + self._interval - time.monotonic())
+        self._trailing = threading.Timer(delay, self._trail, (runs,))
         self._trailing.daemon = True
         self._trailing.start()
+
+    def _trail(self, runs: dict[str, Any]) -> None:
+        self._trailing_pending = False
+        if not self._stop.is_set():
+            self._emit(runs, core=True)
 
     # one-shot fallback ----------------------------------------------------------------------
     def _signature(self, runs: list[Any]) -> tuple[Any, ...]:
@@ -182,7 +212,7 @@ class DataSource:
                 datas = load_runs(runs) if runs else []
                 total = sum(sum(d.stats.records.values()) for d in datas)
                 self.meter.add(max(0, total - self.meter.total))
-                self._emit({d.name: d for d in datas}, force_core=True)
+                self._emit({d.name: d for d in datas}, force=True)
                 last = sig
             self._stop.wait(self.poll)
 

@@ -31,9 +31,9 @@ from parsers import FRAME_NAMES, KINDS
 EXPORT_FILES = (*(f"{FRAME_NAMES[k]}.parquet" for k in KINDS), "summary.parquet", "manifest.json")
 
 
-def combined(datas: list[RunData], kind: str) -> pl.DataFrame:
-    """One kind over every run, with the run's (unique) name in ``run``."""
-    frames = [d.frame(kind).with_columns(run=pl.lit(d.name, pl.String)) for d in datas]
+def combined(datas: list[RunData], kind: str) -> pl.LazyFrame:
+    """One kind over every run, with the run's (unique) name in ``run`` (lazy: streamed out)."""
+    frames = [d.scan(kind).with_columns(run=pl.lit(d.name, pl.String)) for d in datas]
     return pl.concat(frames, how="vertical_relaxed")
 
 
@@ -83,10 +83,9 @@ def manifest(datas: list[RunData], rows: dict[str, int]) -> dict[str, Any]:
 def _write_all(tmp: Path, datas: list[RunData], comparison: Comparison) -> None:
     rows: dict[str, int] = {}
     for kind in KINDS:
-        frame = combined(datas, kind)
         name = f"{FRAME_NAMES[kind]}.parquet"
-        frame.write_parquet(tmp / name)
-        rows[name] = frame.height
+        combined(datas, kind).sink_parquet(tmp / name)
+        rows[name] = pl.scan_parquet(tmp / name).select(pl.len()).collect().item()
     comparison.table.write_parquet(tmp / "summary.parquet")
     rows["summary.parquet"] = comparison.table.height
     text = json.dumps(manifest(datas, rows), indent=2, ensure_ascii=False) + "\n"

@@ -6,6 +6,7 @@ summary, health, export and the TUI all read frames from here with the canonical
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -66,6 +67,9 @@ def frames_from_records(records: Iterable[Record]) -> dict[str, pl.DataFrame]:
     return {k: records_to_frame(k, v) for k, v in by_kind.items()}
 
 
+_UIDS = itertools.count(1)
+
+
 @dataclass
 class RunData:
     """Everything parsed for one run: frames per kind plus the parse statistics."""
@@ -78,6 +82,10 @@ class RunData:
     notes: list[str] = field(default_factory=list)
     #: Kind → Parquet parts in file order, when the load spilled frames to disk (see ``scan``).
     spilled: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    #: Unique per RunData. Frames only ever grow by rows appended at their end, so of two frames
+    #: of one kind taken from the same RunData, the longer begins with all rows of the shorter:
+    #: the charts extend their series by the new rows only (``analyzer.tui.stepseries``).
+    uid: int = field(default_factory=lambda: next(_UIDS))
 
     @property
     def name(self) -> str:
@@ -94,9 +102,12 @@ class RunData:
             self._cache.pop(kind, None)
 
     def frame(self, kind: str) -> pl.DataFrame:
-        """The whole frame of one kind, sorted by (source, line) for a stable order."""
+        """The whole frame of one kind, in file order; spilled parts are read in on first use."""
         cached = self._cache.get(kind)
         if cached is None:
+            if self.spilled.get(kind):
+                self._parts[kind] = [self.scan(kind).collect()]
+                self.spilled[kind] = []
             parts = self._parts[kind]
             if not parts:
                 cached = empty_frame(kind)
@@ -107,11 +118,12 @@ class RunData:
         return cached
 
     def scan(self, kind: str) -> pl.LazyFrame:
-        """One kind as a lazy frame: the spilled Parquet parts, then what is in memory."""
-        parts = [pl.scan_parquet(p) for p in self.spilled[kind]]
-        memory = self.frame(kind)
-        if memory.height or not parts:
-            parts.append(memory.lazy())
+        """One kind as a lazy frame: the spilled Parquet parts, then what is in memory (nothing
+        read until collected or sunk: a spilled kind never needs to fit in memory)."""
+        parts = [pl.scan_parquet(p) for p in self.spilled.get(kind, [])]
+        parts += [f.lazy() for f in self._parts[kind] if f.height]
+        if not parts:
+            return empty_frame(kind).lazy()
         return pl.concat(parts, how="vertical_relaxed") if len(parts) > 1 else parts[0]
 
     @property

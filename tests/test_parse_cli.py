@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from polars.testing import assert_frame_equal
 import analyzer.load
 from analyzer.cli import main
 from analyzer.commands.parse import combined_frames
+from analyzer.commands.parse_stream import SCRATCH_PREFIX
 from analyzer.jsonl import dumps
 from analyzer.load import Spill, load_paths
 from analyzer.output import frame_file_name, merged_records
@@ -59,10 +62,12 @@ def test_parallel_workers_spill_and_keep_file_order(
 def test_spilled_load_scans_what_memory_holds(tmp_path: Path) -> None:
     spilled = load_paths([SAMPLES], use_cache=False, spill=Spill(tmp_path), workers=2)
     held = load_paths([SAMPLES], use_cache=False)
+    assert any(a.spilled["step"] for a in spilled)
     for a, b in zip(spilled, held, strict=True):
-        assert a.frame("step").height == 0  # nothing held in memory
+        assert not a._parts["step"]  # nothing held in memory
         for kind in KINDS:
             assert_frame_equal(a.scan(kind).collect(), b.frame(kind))
+            assert_frame_equal(a.frame(kind), b.frame(kind))  # read in on first use
 
 
 def test_existing_output_is_kept_and_scratch_removed(
@@ -122,3 +127,18 @@ def test_jsonl_to_a_file_is_atomic_and_complete(tmp_path: Path) -> None:
     assert main(["parse", str(SAMPLES), "-o", str(out), "-q"]) == 0
     assert out.read_text(encoding="utf-8") == _expected_jsonl([SAMPLES], list(KINDS))
     assert _leftovers(tmp_path) == []
+
+
+def test_a_killed_parse_leaves_no_scratch_behind_for_long(tmp_path: Path) -> None:
+    """A parse killed with -9 cannot clean up; the next parse writing there does."""
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    orphan = tmp_path / f"{SCRATCH_PREFIX}{dead.pid}-abc"
+    orphan.mkdir()
+    (orphan / "000001.jsonl").write_text("{}\n")
+    mine = tmp_path / f"{SCRATCH_PREFIX}{os.getpid()}-abc"  # a live process's: kept
+    mine.mkdir()
+    out = tmp_path / "steps.parquet"
+    argv = ["parse", str(SAMPLES), "--kind", "steps", "--format", "parquet", "-o", str(out), "-q"]
+    assert main(argv) == 0
+    assert not orphan.exists() and mine.exists()

@@ -9,6 +9,8 @@ csv and Parquet files: per-kind Parquet parts, streamed to the output by polars'
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import shutil
 import sys
 import tempfile
@@ -32,12 +34,37 @@ def spill_format(args: argparse.Namespace) -> str | None:
     return None
 
 
+SCRATCH_PREFIX = ".analyzer-parse-"
+
+
 def scratch(out: Path | None) -> tempfile.TemporaryDirectory[str]:
-    """Scratch space for the parts: beside the output (same disk), else ``$TMPDIR``."""
+    """Scratch space for the parts: beside the output (same disk), else ``$TMPDIR``. Its name
+    holds this process's id, so the scratch of a killed parse is removed by the next one."""
     parent = None
     if out is not None and str(out.parent) and out.parent.is_dir():
         parent = out.parent
-    return tempfile.TemporaryDirectory(prefix=".analyzer-parse-", dir=parent)
+    where = Path(parent or tempfile.gettempdir())
+    _remove_orphans(where)
+    return tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=parent)
+
+
+def _remove_orphans(where: Path) -> None:
+    """Scratch directories left by parses that no longer run (killed before cleaning up)."""
+    with contextlib.suppress(OSError):
+        for item in where.glob(f"{SCRATCH_PREFIX}*-*"):
+            pid = item.name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(item, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
 
 
 def spill(directory: str, fmt: str) -> Spill:

@@ -92,6 +92,7 @@ async def test_ranks_screen_says_only_last_rank_logs(two_runs: Path) -> None:
         await pilot.press("3")
         screen = app.screen
         assert isinstance(screen, RanksScreen)
+        await wait_for(pilot, lambda: screen.query_one(RankHeatmap).grid is not None)
         grid = screen.query_one(RankHeatmap).grid
         assert grid is not None and grid.note and "Only rank 3" in grid.note
         assert grid.ranks == [0, 1, 2, 3]

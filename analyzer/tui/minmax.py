@@ -134,11 +134,14 @@ def range_extremes(ys: pl.Series, ranges: list[tuple[int, int]]) -> list[Extreme
     pos = 0
     for k in small:
         a, b = ranges[k]
-        seg = values[pos : pos + b - a]
+        lo = hi = pos
+        for j in range(pos + 1, pos + b - a):  # strict comparisons: the first of equals stays
+            if values[j] < values[lo]:
+                lo = j
+            elif values[j] > values[hi]:
+                hi = j
+        out[k] = (a + lo - pos, values[lo], a + hi - pos, values[hi])
         pos += b - a
-        lo = min(range(len(seg)), key=seg.__getitem__)  # min/max keep the first of equals
-        hi = max(range(len(seg)), key=seg.__getitem__)
-        out[k] = (a + lo, seg[lo], a + hi, seg[hi])
     big = [k for k, (a, b) in enumerate(ranges) if b - a > _SMALL]
     picks: list[int] = []
     for k in big:
@@ -186,14 +189,15 @@ def extend(old: Buckets, xs: pl.Series, ys: pl.Series) -> Buckets | None:
     starts = column_starts(xs, old.x0, span, columns)
     ranges: list[tuple[int, int]] = []
     kept: list[Extremes] = []
+    was = old.starts
     for b in range(columns):
         lo, hi = max(1, starts[b]), min(n - 1, starts[b + 1])
         had = old.extremes[b]
-        if had is None or min(had[0], had[2]) < lo or lo >= hi:
+        if had is None or had[0] < lo or had[2] < lo or lo >= hi:
             ranges.append((lo, hi))  # nothing to keep: scan the whole column
             kept.append(None)
         else:  # the column lost points on the left, none of its extremes: scan what it gained
-            ranges.append((max(old.inner(b)[1], lo), hi))
+            ranges.append((max(min(old.n - 1, was[b + 1]), lo), hi))
             kept.append(had)
     scanned = range_extremes(ys, ranges)
     merged = [_merge(k, s) for k, s in zip(kept, scanned, strict=True)]

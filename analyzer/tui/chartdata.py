@@ -16,6 +16,7 @@ from analyzer.tui.colors import FAINT
 from analyzer.tui.fastseries import Values, ema_series
 from analyzer.tui.seriescache import EmaCache
 from analyzer.tui.snapshot import RunView
+from analyzer.tui.stepseries import REPORTING, StepSeries
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ class Line:
     xs: Values
     ys: Values
     faint: bool = False
+    #: Lines with an equal chain token only grow: each begins with all points of the earlier
+    #: ones (see analyzer.tui.seriescache.Chain); None: no such promise.
+    chain: object = None
 
 
 @dataclass(frozen=True)
@@ -127,30 +131,62 @@ def _line_points(frame: pl.DataFrame, opts: ChartOptions) -> tuple[Values, pl.Se
     return xs, ys, False
 
 
-def _smooth(ema: EmaCache | None, key: tuple[object, ...], ys: Values, weight: float) -> Values:
-    """The smoothed values; through ``ema`` (which continues it as the series grows) if given."""
-    return ema.smooth(key, ys, weight) if ema is not None else ema_series(ys, weight)
+class ChartCache:
+    """What the Charts screen keeps between refreshes so that a live run's new rows cost only
+    their own work: step series extended by them (:class:`StepSeries`), smoothing continued
+    (:class:`EmaCache`)."""
+
+    def __init__(self) -> None:
+        self.steps = StepSeries(lambda v, m, r: series_frame(v, m, r), _STEP_COLUMNS)
+        self.ema = EmaCache()
+
+    def keep_only(self, runs: set[str]) -> None:
+        self.steps.forget_except(runs)
+
+
+def _points(
+    view: RunView, metric: str, rank: object, opts: ChartOptions, cache: ChartCache | None
+) -> tuple[Values, pl.Series, bool, object]:
+    """xs, ys, whether x fell back to step, and the series' chain token (None if not kept)."""
+    if cache is not None and metric != "memory" and opts.x_mode == "step" and opts.zoom is None:
+        xs, ys, chain = cache.steps.series(view, metric, rank)
+        return xs, ys, False, chain
+    every_rank = rank == REPORTING
+    if every_rank:
+        rank = reporting_rank(view.steps)
+    frame = series_frame(view, metric, rank, every_rank=every_rank)  # type: ignore[arg-type]
+    return (*_line_points(frame, opts), None)
+
+
+def _smooth(
+    cache: ChartCache | None, key: tuple[object, ...], ys: Values, weight: float, chain: object
+) -> tuple[Values, object]:
+    """The smoothed values and the chain token of the line they make (None: not a chain)."""
+    if cache is None:
+        return ema_series(ys, weight), None
+    smoothed, ema_chain = cache.ema.smooth_chain(key, ys, weight, chain)
+    return smoothed, (chain, ema_chain) if chain is not None else None
 
 
 def lines_for(
     runs: Sequence[tuple[RunView, str]],
     metric: str,
     opts: ChartOptions,
-    ema: EmaCache | None = None,
+    cache: ChartCache | None = None,
 ) -> tuple[list[Line], bool]:
     """Lines for ``runs`` [(view, plotext colour)]; True when the x mode fell back to step.
-    ``ema`` keeps the smoothing between calls (see :class:`EmaCache`)."""
+    ``cache`` keeps series and smoothing between calls (see :class:`ChartCache`)."""
     lines: list[Line] = []
     faint: list[Line] = []
     fell_back = False
     for view, colour in runs:
-        frame = series_frame(view, metric, reporting_rank(view.steps), every_rank=True)
-        xs, ys, fb = _line_points(frame, opts)
+        xs, ys, fb, chain = _points(view, metric, REPORTING, opts, cache)
         fell_back |= fb
+        line_chain = chain
         if opts.smoothing > 0:
-            faint.append(Line(view.name, FAINT, xs, ys, faint=True))
-            ys = _smooth(ema, (view.name, metric), ys, opts.smoothing)
-        lines.append(Line(view.name, colour, xs, ys))
+            faint.append(Line(view.name, FAINT, xs, ys, faint=True, chain=chain))
+            ys, line_chain = _smooth(cache, (view.name, metric), ys, opts.smoothing, chain)
+        lines.append(Line(view.name, colour, xs, ys, chain=line_chain))
     return faint + lines, fell_back
 
 
@@ -159,7 +195,7 @@ def rank_lines(
     metric: str,
     opts: ChartOptions,
     colours: Sequence[str],
-    ema: EmaCache | None = None,
+    cache: ChartCache | None = None,
 ) -> tuple[list[Line], bool]:
     """One line per rank of one run (per-rank mode)."""
     source = view.memory if metric == "memory" else view.steps
@@ -167,10 +203,9 @@ def rank_lines(
     lines = []
     fell_back = False
     for i, rank in enumerate(ranks):
-        frame = series_frame(view, metric, rank)
-        xs, ys, fb = _line_points(frame, opts)
+        xs, ys, fb, chain = _points(view, metric, rank, opts, cache)
         fell_back |= fb
         if opts.smoothing > 0:
-            ys = _smooth(ema, (view.name, metric, rank), ys, opts.smoothing)
-        lines.append(Line(f"rank {rank}", colours[i % len(colours)], xs, ys))
+            ys, chain = _smooth(cache, (view.name, metric, rank), ys, opts.smoothing, chain)
+        lines.append(Line(f"rank {rank}", colours[i % len(colours)], xs, ys, chain=chain))
     return lines, fell_back

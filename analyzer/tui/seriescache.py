@@ -3,8 +3,9 @@
 A live run hands the chart a new series every refresh whose first points are those it had
 before. :class:`SeriesPoints` (downsampling) and :class:`EmaCache` (smoothing) keep what they
 computed with a copy of the input it came from; when the next input starts with that copy (a
-full comparison, so any change anywhere is seen), only the appended points are processed, else
-everything is computed afresh. Either way the result is what :func:`~analyzer.tui.fastseries.
+full comparison, so any change anywhere is seen; or, without comparing, when its producer
+vouches for it with the same :class:`Chain` token), only the appended points are processed,
+else everything is computed afresh. Either way the result is what :func:`~analyzer.tui.fastseries.
 prepare_points` and :func:`~analyzer.tui.fastseries.ema_series` give for the whole input (the
 EMA within rounding: it continues the average from where it stopped). Headless: no Textual.
 """
@@ -13,17 +14,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
 from analyzer.tui.fastseries import Values, as_series, ema_series, finite_sorted
 from analyzer.tui.minmax import Buckets, downsample, extend, points
 
-#: Concatenated parts are merged into one buffer past this many.
-_MAX_CHUNKS = 16
 #: Beyond this many new values the EMA is recomputed whole (vectorised beats the Python loop).
 _MAX_EMA_TAIL = 20_000
+
+
+class Chain:
+    """A token for a growing series: each series handed out with the same token (compared by
+    identity) begins with all the points of the earlier ones, so they need no comparison."""
+
+    __slots__ = ()
 
 
 def starts_with(series: pl.Series, prefix: pl.Series) -> bool:
@@ -32,9 +38,15 @@ def starts_with(series: pl.Series, prefix: pl.Series) -> bool:
     return len(series) >= n and series.head(n).equals(prefix, check_names=False)
 
 
-def _concat(head: pl.Series, tail: pl.Series) -> pl.Series:
-    out = pl.concat([head, tail], rechunk=False)
-    return out.rechunk() if out.n_chunks() > _MAX_CHUNKS else out
+def append_series(head: pl.Series, tail: pl.Series) -> pl.Series:
+    """``head`` then ``tail`` without copying ``head``. Chunks are merged as in a binary counter
+    (each at least twice as long as the next), so a series grown by many small appends stays in
+    O(log n) chunks and each value is copied O(log n) times in all."""
+    chunks = [*head.get_chunks(), tail] if len(head) else [tail]
+    while len(chunks) > 1 and len(chunks[-2]) < 2 * len(chunks[-1]):
+        last = chunks.pop()
+        chunks[-1] = pl.concat([chunks[-1], last], rechunk=True)
+    return pl.concat(chunks, rechunk=False) if len(chunks) > 1 else chunks[0]
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,7 @@ class _Drawn:
     in_order: bool  # the input needed no sort, so appended points stay at the end
     buckets: Buckets | None
     points: tuple[list[float], list[float]]
+    chain: object = None  # the input's chain token (see Chain), if its producer gave one
 
 
 class SeriesPoints:
@@ -61,25 +74,30 @@ class SeriesPoints:
         self.last_update = ""
 
     def update(
-        self, xs: Values, ys: Values, columns: int, *, log_y: bool = False
+        self, xs: Values, ys: Values, columns: int, *, log_y: bool = False, chain: object = None
     ) -> tuple[list[float], list[float]]:
+        """The points of ``xs``/``ys``; ``chain``: a token that a series with an equal one was
+        seen before only if this one begins with it (see :class:`Chain`)."""
         x, y = as_series(xs, "x"), as_series(ys, "y")
         if len(x) != len(y):
             raise ValueError("xs and ys differ in length")
         columns = max(1, int(columns))
-        drawn = self._grown(x, y, columns, log_y)
+        drawn = self._grown(x, y, columns, log_y, chain)
         if drawn is None:
             drawn, self.last_update = self._fresh(x, y, columns, log_y), "fresh"
-        self._last = drawn
+        self._last = replace(drawn, chain=chain)
         return drawn.points
 
-    def _grown(self, x: pl.Series, y: pl.Series, columns: int, log_y: bool) -> _Drawn | None:
+    def _grown(
+        self, x: pl.Series, y: pl.Series, columns: int, log_y: bool, chain: object
+    ) -> _Drawn | None:
         old = self._last
         if old is None or (old.columns, old.log_y) != (columns, log_y) or not old.in_order:
             return None
-        if not (starts_with(x, old.raw_x) and starts_with(y, old.raw_y)):
-            return None
         n = len(old.raw_x)
+        trusted = chain is not None and chain == old.chain and len(x) >= n
+        if not trusted and not (starts_with(x, old.raw_x) and starts_with(y, old.raw_y)):
+            return None
         if len(x) == n:
             self.last_update = "same"
             return old
@@ -90,7 +108,7 @@ class SeriesPoints:
         if len(old.xs) == n and len(tx) == len(x) - n:  # nothing dropped: the input is the data
             fx, fy = raw_x, raw_y
         else:
-            fx, fy = _concat(old.xs, tx), _concat(old.ys, ty)
+            fx, fy = append_series(old.xs, tx), append_series(old.ys, ty)
         buckets = extend(old.buckets, fx, fy) if old.buckets is not None else None
         if buckets is None:
             buckets = downsample(fx, fy, columns)
@@ -114,27 +132,32 @@ class _Smoothed:
     out: pl.Series
     num: float  # the weighted sum and the sum of weights after the last finite value
     den: float
+    source: object  # the input's chain token, if any
+    chain: Chain  # the output's: kept while the output only grows
 
 
-def _fresh_ema(values: pl.Series, weight: float) -> _Smoothed:
+def _fresh_ema(values: pl.Series, weight: float, source: object) -> _Smoothed:
     out = ema_series(values, weight)
     finite = values.is_finite().fill_null(False)
     count = finite.sum()
     if not count:
-        return _Smoothed(weight, values.clone(), out, 0.0, 0.0)
+        return _Smoothed(weight, values.clone(), out, 0.0, 0.0, source, Chain())
     last = len(values) - 1 - finite.reverse().arg_max()  # type: ignore[operator]
     den = (1.0 - weight**count) / (1.0 - weight)
-    return _Smoothed(weight, values.clone(), out, out[last] * den, den)
+    return _Smoothed(weight, values.clone(), out, out[last] * den, den, source, Chain())
 
 
-def _grown_ema(old: _Smoothed, values: pl.Series, weight: float) -> _Smoothed | None:
+def _grown_ema(
+    old: _Smoothed, values: pl.Series, weight: float, source: object
+) -> _Smoothed | None:
     n = len(old.raw)
-    if weight != old.weight or len(values) - n > _MAX_EMA_TAIL:
+    if weight != old.weight or len(values) - n > _MAX_EMA_TAIL or len(values) < n:
         return None
-    if not starts_with(values, old.raw):
+    trusted = source is not None and source == old.source
+    if not trusted and not starts_with(values, old.raw):
         return None
     if len(values) == n:
-        return old
+        return replace(old, source=source)
     num, den, smoothed = old.num, old.den, []
     for v in values.slice(n).to_list():
         if v is not None and math.isfinite(v):
@@ -142,7 +165,8 @@ def _grown_ema(old: _Smoothed, values: pl.Series, weight: float) -> _Smoothed | 
             v = num / den
         smoothed.append(v)
     tail = pl.Series("y", smoothed, dtype=pl.Float64)
-    return _Smoothed(weight, values.clone(), _concat(old.out, tail), num, den)
+    out = append_series(old.out, tail)
+    return _Smoothed(weight, values.clone(), out, num, den, source, old.chain)
 
 
 class EmaCache:
@@ -154,14 +178,20 @@ class EmaCache:
         self._entries: dict[Hashable, _Smoothed] = {}
 
     def smooth(self, key: Hashable, values: Values, weight: float) -> pl.Series:
+        return self.smooth_chain(key, values, weight)[0]
+
+    def smooth_chain(
+        self, key: Hashable, values: Values, weight: float, source: object = None
+    ) -> tuple[pl.Series, object]:
+        """The smoothed values and their chain token; ``source``: the values' chain token."""
         s = as_series(values, "y")
         if weight == 0.0:
-            return s
+            return s, source
         old = self._entries.pop(key, None)
-        entry = _grown_ema(old, s, weight) if old is not None else None
+        entry = _grown_ema(old, s, weight, source) if old is not None else None
         if entry is None:
-            entry = _fresh_ema(s, weight)
+            entry = _fresh_ema(s, weight, source)
         self._entries[key] = entry
         while len(self._entries) > self.size:
             del self._entries[next(iter(self._entries))]
-        return entry.out
+        return entry.out, entry.chain

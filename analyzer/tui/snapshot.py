@@ -52,6 +52,8 @@ class RunView:
     lines: int
     unrecognised: int
     notes: tuple[str, ...]
+    #: The store's RunData.uid (0: unknown): views with the same uid have frames that grow only.
+    uid: int = 0
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ def run_view(data: RunData) -> RunView:
         lines=data.stats.lines,
         unrecognised=data.stats.unrecognised,
         notes=tuple(data.notes),
+        uid=data.uid,
     )
 
 

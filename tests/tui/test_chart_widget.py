@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual_plotext.plot import Plot
 
+from analyzer.discover import Run
+from analyzer.store import RunData, records_to_frame
 from analyzer.tui.ansitext import ansi_text
-from analyzer.tui.chartdata import Line
+from analyzer.tui.chartdata import ChartCache, ChartOptions, Line, lines_for
 from analyzer.tui.colors import FAINT
 from analyzer.tui.seriescache import EmaCache
+from analyzer.tui.snapshot import run_view
 from analyzer.tui.widgets.chart import MetricChart
 
 SIZE = (120, 30)
@@ -54,6 +59,36 @@ async def test_a_chart_grown_step_by_step_draws_what_a_fresh_chart_draws(log_y: 
             assert live.build(w, h) == fresh.build(w, h)
         kinds = {slot.last_update for slot in live._series.values()}
         assert kinds == {"appended"}, kinds
+
+
+async def test_a_chart_of_a_growing_run_draws_what_a_fresh_chart_draws() -> None:
+    """Through lines_for with the screen's cache: series extended, smoothing continued, points
+    updated by chain token, and the same picture as everything computed afresh."""
+    run = RunData(Run("r", Path("/nonexistent"), []))
+    ys = _source(30_000)[1].to_list()
+    cache, opts = ChartCache(), ChartOptions(smoothing=0.6)
+    app = _Charts()
+    async with app.run_test(size=SIZE) as pilot:
+        live, fresh = app.query_one("#live", MetricChart), app.query_one("#fresh", MetricChart)
+        done = 0
+        for upto in [1_000, 1_003, 1_004, 12_000, 12_005, 30_000]:
+            steps = [
+                {"kind": "step", "run": "r", "rank": 0, "step": s, "loss": ys[s]}
+                for s in range(done, upto)
+            ]
+            run.append_frame("step", records_to_frame("step", steps))
+            done = upto
+            view = run_view(run)
+            live.set_lines(
+                lines_for([(view, "cyan")], "loss", opts, cache)[0], title="loss", log_y=False
+            )
+            fresh.set_lines(lines_for([(view, "cyan")], "loss", opts)[0], title="loss", log_y=False)
+            fresh._series.clear()
+            await pilot.pause()
+            w, h = live.size
+            assert live.build(w, h) == fresh.build(w, h)
+        assert cache.steps.last_update == "appended"
+        assert {slot.last_update for slot in live._series.values()} == {"appended"}
 
 
 @pytest.mark.parametrize("theme", ["default", "dark", "pro", "clear"])

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from analyzer.series import ema
 from analyzer.tui.fastseries import prepare_points
-from analyzer.tui.seriescache import EmaCache, SeriesPoints
+from analyzer.tui.seriescache import Chain, EmaCache, SeriesPoints, append_series
 
 value = st.one_of(
     st.sampled_from([0.0, 1.0, 2.0, -1.0, 5.0]),
@@ -145,3 +145,35 @@ def test_ema_starts_afresh_on_other_values_weight_or_key() -> None:
     cache.smooth("c", values, 0.9)
     assert len(cache._entries) == 2 and "a" not in cache._entries
     assert cache.smooth("a", values, 0.0).to_list() == values
+
+
+def test_a_chain_token_vouches_for_the_prefix() -> None:
+    """With the chain token of the last input, a longer input is taken as its continuation
+    (no comparison); another token, or none, compares as usual."""
+    xs = pl.Series([float(i) for i in range(3000)])
+    ys = (xs * 0.1).sin()
+    chain = Chain()
+    points = SeriesPoints()
+    points.update(xs.head(2000), ys.head(2000), 50, chain=chain)
+    got = points.update(xs.head(2500), ys.head(2500), 50, chain=chain)
+    assert points.last_update == "appended" and got == prepare_points(
+        xs.head(2500), ys.head(2500), 50
+    )
+    edited = ys.clone().scatter(10, 50.0)
+    assert 50.0 in points.update(xs, edited, 50, chain=Chain())[1]
+    assert points.last_update == "fresh"
+    cache = EmaCache()
+    out, token = cache.smooth_chain("k", ys.head(10), 0.5, chain)
+    longer, same = cache.smooth_chain("k", ys, 0.5, chain)
+    assert same is token and longer.head(10).equals(out)
+    assert _same(longer.to_list(), ema(ys.to_list(), 0.5))
+    _, other = cache.smooth_chain("k", edited, 0.5, Chain())
+    assert other is not token
+
+
+def test_appending_keeps_few_chunks_and_every_value() -> None:
+    s = pl.Series("y", [0.0])
+    for i in range(1, 3000):
+        s = append_series(s, pl.Series("y", [float(i)] * (1 + i % 3)))
+        assert s.n_chunks() <= 2 * math.log2(len(s)) + 2
+    assert s.to_list() == [0.0] + [float(i) for i in range(1, 3000) for _ in range(1 + i % 3)]

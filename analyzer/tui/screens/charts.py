@@ -15,6 +15,7 @@ from analyzer.sanitize import clean_text
 from analyzer.series import X_MODES
 from analyzer.tui.chartdata import (
     METRICS,
+    ChartCache,
     ChartOptions,
     Line,
     lines_for,
@@ -23,7 +24,6 @@ from analyzer.tui.chartdata import (
 )
 from analyzer.tui.colors import PALETTE
 from analyzer.tui.screens.base import AnalyzerScreen
-from analyzer.tui.seriescache import EmaCache
 from analyzer.tui.widgets.chart import MetricChart
 
 SMOOTHING_STEPS = (0.0, 0.6, 0.8, 0.9, 0.95, 0.99)
@@ -63,7 +63,7 @@ class ChartsScreen(AnalyzerScreen):
         self.opts = ChartOptions()
         self.per_rank = False
         self.single: int | None = None  # index into METRICS when one chart is maximised
-        self.ema = EmaCache()  # smoothing continued as live series grow
+        self.cache = ChartCache()  # series extended and smoothing continued as runs grow
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="legend")
@@ -82,9 +82,9 @@ class ChartsScreen(AnalyzerScreen):
         app, snap = self.tui, self.tui.snapshot
         if self.per_rank and app.focus_run in snap.runs:
             colours = [p[1] for p in PALETTE]
-            return rank_lines(snap.runs[app.focus_run], metric, self.opts, colours, self.ema)
+            return rank_lines(snap.runs[app.focus_run], metric, self.opts, colours, self.cache)
         views = [(snap.runs[n], c) for n, c in self._runs()]
-        return lines_for(views, metric, self.opts, self.ema)
+        return lines_for(views, metric, self.opts, self.cache)
 
     def _legend(self, fell_back: bool) -> Text:
         app = self.tui
@@ -120,6 +120,7 @@ class ChartsScreen(AnalyzerScreen):
                 title = self._memory_title()
             x_label = "step" if fb else self.opts.x_mode
             chart.set_lines(lines, title=title, log_y=self.opts.log_y, x_label=x_label)
+        self.cache.keep_only(set(self.tui.snapshot.runs))
         grid = self.query_one("#chart-grid", Grid)
         grid.set_class(self.single is not None, "single")
         self.query_one("#legend", Static).update(self._legend(fell_back))

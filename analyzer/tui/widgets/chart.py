@@ -132,7 +132,8 @@ class MetricChart(PlotextPlot):
                 n += 1
             key = (line.label, line.faint, n)
             slot = slots[key] = self._series.get(key) or SeriesPoints()
-            out.append((line, *slot.update(line.xs, line.ys, columns, log_y=self.log_y)))
+            points = slot.update(line.xs, line.ys, columns, log_y=self.log_y, chain=line.chain)
+            out.append((line, *points))
         self._series = slots
         return out
 

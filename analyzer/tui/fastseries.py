@@ -27,6 +27,8 @@ def ema_series(values: Values, weight: float) -> pl.Series:
     s = as_series(values, "y")
     if weight == 0.0:
         return s
+    if all_finite(s):  # nothing to pass through: the plain EWM, without masks
+        return s.ewm_mean(alpha=1.0 - weight, adjust=True).alias("y")
     finite = s.is_finite().fill_null(False)
     clean = pl.when(finite).then(s).otherwise(None)
     frame = pl.DataFrame({"y": s}).with_columns(clean.alias("c"))
@@ -55,11 +57,17 @@ def finite_sorted(
     return frame.get_column("x"), frame.get_column("y"), False
 
 
+def all_finite(s: pl.Series) -> bool:
+    """Cheap test that every value is a finite number: a finite sum has no NaN or inf in it
+    (a sum that overflows only makes this say False)."""
+    return not s.null_count() and math.isfinite(s.sum())
+
+
 def _all_drawable(x: pl.Series, y: pl.Series, log_y: bool) -> bool:
-    """Cheap test that no point has to be dropped: a finite sum has no NaN or inf in it."""
-    if x.null_count() or y.null_count() or not len(x):
-        return not len(x)
-    if not (math.isfinite(x.sum()) and math.isfinite(y.sum())):
+    """Cheap test that no point has to be dropped."""
+    if not len(x):
+        return True
+    if not (all_finite(x) and all_finite(y)):
         return False
     return not log_y or y.min() > 0  # type: ignore[operator]
 

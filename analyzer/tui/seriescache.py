@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
-from analyzer.tui.fastseries import Values, as_series, ema_series, finite_sorted
+from analyzer.tui.fastseries import Values, all_finite, as_series, ema_series, finite_sorted
 from analyzer.tui.minmax import Buckets, downsample, extend, points
 
 #: Beyond this many new values the EMA is recomputed whole (vectorised beats the Python loop).
@@ -35,7 +35,15 @@ class Chain:
 def starts_with(series: pl.Series, prefix: pl.Series) -> bool:
     """Whether ``series`` begins with exactly the values of ``prefix`` (NaN equals NaN)."""
     n = len(prefix)
-    return len(series) >= n and series.head(n).equals(prefix, check_names=False)
+    if len(series) < n:
+        return False
+    if n and not _same_value(series[n - 1], prefix[n - 1]):  # other data: said at once
+        return False
+    return series.head(n).equals(prefix, check_names=False)
+
+
+def _same_value(a: object, b: object) -> bool:
+    return a == b or (a != a and b != b)  # NaN is the one value not equal to itself
 
 
 def append_series(head: pl.Series, tail: pl.Series) -> pl.Series:
@@ -138,11 +146,14 @@ class _Smoothed:
 
 def _fresh_ema(values: pl.Series, weight: float, source: object) -> _Smoothed:
     out = ema_series(values, weight)
-    finite = values.is_finite().fill_null(False)
-    count = finite.sum()
+    if all_finite(values):
+        count, last = len(values), len(values) - 1
+    else:
+        finite = values.is_finite().fill_null(False)
+        count = finite.sum()
+        last = len(values) - 1 - finite.reverse().arg_max()  # type: ignore[operator]
     if not count:
         return _Smoothed(weight, values.clone(), out, 0.0, 0.0, source, Chain())
-    last = len(values) - 1 - finite.reverse().arg_max()  # type: ignore[operator]
     den = (1.0 - weight**count) / (1.0 - weight)
     return _Smoothed(weight, values.clone(), out, out[last] * den, den, source, Chain())
 

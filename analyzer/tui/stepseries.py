@@ -61,7 +61,7 @@ def _last_row(steps: pl.DataFrame, column: str, height: int) -> str | None:
     exact for floats, and NaN equals NaN."""
     if not height:
         return None
-    return repr(steps.select("rank", "step", column).row(height - 1))
+    return repr(tuple(steps.get_column(c)[height - 1] for c in ("rank", "step", column)))
 
 
 class StepSeries:
@@ -106,8 +106,10 @@ class StepSeries:
             return None
         if _last_row(steps, self._columns[metric], old.height) != old.last_row:
             return None  # not the rows seen before: the store broke its promise
-        new = steps.slice(old.height).select("rank", "step", self._columns[metric])
-        ranks, numbers, values = (c.to_list() for c in new.get_columns())
+        new = steps.slice(old.height)
+        ranks, numbers, values = (
+            new.get_column(c).to_list() for c in ("rank", "step", self._columns[metric])
+        )
         counts = dict(old.counts)
         for r in ranks:
             counts[r] = counts.get(r, 0) + 1

@@ -14,6 +14,7 @@ from analyzer.series import x_values
 from analyzer.summary import PEAK_METRICS
 from analyzer.tui.colors import FAINT
 from analyzer.tui.fastseries import Values, ema_series
+from analyzer.tui.rankspread import MAX_RANK_LINES, rank_values, spread_series
 from analyzer.tui.seriescache import EmaCache
 from analyzer.tui.snapshot import RunView
 from analyzer.tui.stepseries import REPORTING, StepSeries
@@ -197,9 +198,13 @@ def rank_lines(
     colours: Sequence[str],
     cache: ChartCache | None = None,
 ) -> tuple[list[Line], bool]:
-    """One line per rank of one run (per-rank mode)."""
+    """One line per rank of one run (per-rank mode); beyond MAX_RANK_LINES ranks, the spread
+    over ranks and the ranks furthest out (:mod:`analyzer.tui.rankspread`)."""
     source = view.memory if metric == "memory" else view.steps
-    ranks = sorted({r for r in source.get_column("rank").to_list()}, key=lambda r: (r is None, r))
+    ranks = source.get_column("rank").unique().to_list()
+    if len(ranks) > MAX_RANK_LINES:
+        return spread_lines(view, metric, opts, colours)
+    ranks.sort(key=lambda r: (r is None, r))
     lines = []
     fell_back = False
     for i, rank in enumerate(ranks):
@@ -208,4 +213,22 @@ def rank_lines(
         if opts.smoothing > 0:
             ys, chain = _smooth(cache, (view.name, metric, rank), ys, opts.smoothing, chain)
         lines.append(Line(f"rank {rank}", colours[i % len(colours)], xs, ys, chain=chain))
+    return lines, fell_back
+
+
+def spread_lines(
+    view: RunView, metric: str, opts: ChartOptions, colours: Sequence[str]
+) -> tuple[list[Line], bool]:
+    """Per step over ranks: min and max (faint), the median; then the outlier ranks."""
+    values = rank_values(view, metric, memory_metric(view.memory))
+    lines = []
+    fell_back = False
+    for i, series in enumerate(spread_series(values)):
+        xs, ys, fb = _line_points(series.frame, opts)
+        fell_back |= fb
+        if opts.smoothing > 0:
+            ys = ema_series(ys, opts.smoothing)
+        faint = series.role in ("min", "max")
+        colour = FAINT if faint else colours[(i - 2) % len(colours)]
+        lines.append(Line(series.label, colour, xs, ys, faint=faint))
     return lines, fell_back

@@ -37,7 +37,8 @@ async def test_live_append_updates_table_and_chart(tmp_path: Path) -> None:
         assert app.source is not None and app.source.mode == "live"
         await pilot.press("2")
         chart = app.screen.query_one("#chart-loss", MetricChart)
-        assert isinstance(app.screen, ChartsScreen) and len(chart.lines[0].xs) == 5
+        assert isinstance(app.screen, ChartsScreen)
+        await wait_for(pilot, lambda: bool(chart.lines) and len(chart.lines[0].xs) == 5)
         with log.open("a") as fh:
             fh.write(run_lines(range(6, 11), 10, 1000.0, 100.0))
         await wait_for(pilot, lambda: any(r.step == 10 for r in app.snapshot.rows))

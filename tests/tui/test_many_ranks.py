@@ -1,4 +1,5 @@
-"""Many rank files, live: the Ranks screen shows every rank, follows appends, stays navigable."""
+"""Many rank files: the Ranks screen shows every rank live, follows appends, stays navigable;
+per-rank charts show the spread over ranks and the ranks furthest out."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import pytest
 
 from analyzer.tui.app import AnalyzerApp
 from analyzer.tui.rankgrid import NONE
+from analyzer.tui.rankspread import OUTLIERS
+from analyzer.tui.screens.charts import ChartsScreen
 from analyzer.tui.screens.ranks import RanksScreen
+from analyzer.tui.widgets.chart import MetricChart
 from analyzer.tui.widgets.heatmap import RankHeatmap
 from tests.health.make_runs import START, step_lines
 from tests.tui.conftest import wait_for
@@ -86,3 +90,26 @@ async def test_ranks_screen_with_many_rank_files(tmp_path: Path) -> None:
         await wait_for(pilot, every_rank_has_the_new_step, 60)
         await pilot.press("1", "3")
         assert app.screen is screen and "rank 0" in _shown(heatmap)[1]
+
+
+async def test_per_rank_charts_of_many_ranks_show_the_spread_and_the_outliers(
+    tmp_path: Path,
+) -> None:
+    run = tmp_path / "big_run"
+    _write(run)
+    app = AnalyzerApp([str(run)], watch=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: app.snapshot.complete and bool(app.snapshot.rows), 60)
+        await pilot.press("2", "p")
+        screen = app.screen
+        assert isinstance(screen, ChartsScreen) and screen.per_rank
+        chart = screen.query_one("#chart-step_time", MetricChart)
+        await wait_for(pilot, lambda: any(ln.label.startswith("median") for ln in chart.lines))
+        labels = [ln.label for ln in chart.lines]
+        assert labels[:3] == [
+            f"min of {RANKS} ranks",
+            f"max of {RANKS} ranks",
+            f"median of {RANKS} ranks",
+        ]
+        assert labels[3] == f"rank {SLOW}" and len(labels) <= 3 + OUTLIERS
+        assert f"{RANKS} ranks: median" in str(screen.query_one("#legend").render())

@@ -55,6 +55,14 @@ async def test_runs_screen_marks_sorts_and_filters(two_runs: Path) -> None:
         assert len(screen.shown_runs) == 2
 
 
+async def drawn(pilot, screen: ChartsScreen, *keys: str) -> None:  # type: ignore[no-untyped-def]
+    """Press ``keys``, then wait until the lines they asked for (computed off the UI thread)
+    are on the charts."""
+    done = screen.job.applied
+    await pilot.press(*keys)
+    await wait_for(pilot, lambda: screen.job.applied > done and not screen.job.running)
+
+
 async def test_charts_keys_change_options_and_lines(two_runs: Path) -> None:
     app = AnalyzerApp([str(two_runs)], watch=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -62,20 +70,21 @@ async def test_charts_keys_change_options_and_lines(two_runs: Path) -> None:
         await pilot.press("2")
         screen = app.screen
         assert isinstance(screen, ChartsScreen)
+        await wait_for(pilot, lambda: screen.job.applied > 0 and not screen.job.running)
         loss = screen.query_one("#chart-loss", MetricChart)
         assert [ln.label for ln in loss.lines] == ["tp2pp4", "tp4pp2"]
         assert len(loss.lines[0].xs) == 40
-        await pilot.press("s", "s")
+        await drawn(pilot, screen, "s", "s")
         assert screen.opts.smoothing == 0.8
         assert sum(ln.faint for ln in loss.lines) == 2  # raw series behind the EMA
-        await pilot.press("l", "x")
+        await drawn(pilot, screen, "l", "x")
         assert screen.opts.log_y and screen.opts.x_mode == "relative"
         assert loss.lines[-1].xs[1] > 1.0  # seconds from the step times
-        await pilot.press("z", *"10:20", "enter")
+        await drawn(pilot, screen, "z", *"10:20", "enter")
         assert screen.opts.zoom == (10, 20) and len(loss.lines[-1].xs) == 11
-        await pilot.press("Z", "p")
+        await drawn(pilot, screen, "Z", "p")
         assert screen.per_rank and [ln.label for ln in loss.lines] == ["rank 3"]
-        await pilot.press("f")
+        await drawn(pilot, screen, "f")
         assert screen.single == 0
         await wait_for(pilot, lambda: loss.draw_count > 0)
 

@@ -13,16 +13,11 @@ from textual.widgets import Input, Static
 
 from analyzer.sanitize import clean_text
 from analyzer.series import X_MODES
-from analyzer.tui.chartdata import (
-    METRICS,
-    ChartCache,
-    ChartOptions,
-    Line,
-    lines_for,
-    memory_metric,
-    rank_lines,
-)
+from analyzer.tui.chartdata import METRICS, ChartCache, ChartOptions
+from analyzer.tui.chartjob import ChartJob, ChartResult, compute_charts
 from analyzer.tui.colors import PALETTE
+from analyzer.tui.offthread import Coalesced
+from analyzer.tui.rankspread import MAX_RANK_LINES, OUTLIERS
 from analyzer.tui.screens.base import AnalyzerScreen
 from analyzer.tui.widgets.chart import MetricChart
 
@@ -64,6 +59,9 @@ class ChartsScreen(AnalyzerScreen):
         self.per_rank = False
         self.single: int | None = None  # index into METRICS when one chart is maximised
         self.cache = ChartCache()  # series extended and smoothing continued as runs grow
+        self.job: Coalesced[ChartJob, ChartResult] = Coalesced(
+            self, "chart-lines", self._capture, self._compute, self._show
+        )
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="legend")
@@ -78,25 +76,21 @@ class ChartsScreen(AnalyzerScreen):
         app = self.tui
         return [(n, app.colours.plotext(n)) for n in app.chosen_runs()]
 
-    def _lines(self, metric: str) -> tuple[list[Line], bool]:
-        app, snap = self.tui, self.tui.snapshot
-        if self.per_rank and app.focus_run in snap.runs:
-            colours = [p[1] for p in PALETTE]
-            return rank_lines(snap.runs[app.focus_run], metric, self.opts, colours, self.cache)
-        views = [(snap.runs[n], c) for n, c in self._runs()]
-        return lines_for(views, metric, self.opts, self.cache)
-
-    def _legend(self, fell_back: bool) -> Text:
+    def _legend(self, result: ChartResult, fell_back: bool) -> Text:
         app = self.tui
         text = Text(no_wrap=True, overflow="ellipsis")
-        if self.per_rank and app.focus_run:
+        job = result.job
+        if job.per_rank and job.focus:
             text.append("per rank: ", style="bold")
-            text.append(clean_text(app.focus_run) or "", style=app.colours.rich(app.focus_run))
+            text.append(clean_text(job.focus) or "", style=app.colours.rich(job.focus))
+            if result.ranks > MAX_RANK_LINES:
+                text.append(f" {result.ranks} ranks: median, min-max grey, ")
+                text.append(f"the {OUTLIERS} furthest out ")
         else:
-            for name, _ in self._runs():
+            for name, _ in job.runs:
                 text.append("■ ", style=app.colours.rich(name))
                 text.append((clean_text(name) or "") + "  ")
-        o = self.opts
+        o = job.opts
         text.append(f"│ x={o.x_mode} ema={o.smoothing:g} ", style="dim")
         if o.log_y:
             text.append("log-y ", style="dim")
@@ -108,32 +102,35 @@ class ChartsScreen(AnalyzerScreen):
         return text
 
     def refresh_data(self) -> None:
+        self.job.request()
+
+    def _capture(self) -> ChartJob:
+        app = self.tui
+        runs = tuple((n, app.colours.plotext(n)) for n in app.chosen_runs())
+        shown = tuple(i for i in range(len(METRICS)) if self.single in (None, i))
+        return ChartJob(app.snapshot, runs, self.per_rank, app.focus_run, self.opts, shown)
+
+    def _compute(self, job: ChartJob) -> ChartResult:
+        return compute_charts(job, self.cache, [p[1] for p in PALETTE])
+
+    def _show(self, result: ChartResult) -> None:
+        """Hand the computed lines to the charts (they redraw, throttled)."""
         fell_back = False
+        opts = result.job.opts
         for i, (m, chart) in enumerate(zip(METRICS, self.charts(), strict=True)):
-            chart.display = self.single is None or self.single == i
+            chart.display = i in result.lines
             if not chart.display:
                 continue
-            lines, fb = self._lines(m.key)
+            lines, fb = result.lines[i]
             fell_back |= fb
             title = f"{m.title} ({m.unit})" if m.unit else m.title
             if m.key == "memory":
-                title = self._memory_title()
-            x_label = "step" if fb else self.opts.x_mode
-            chart.set_lines(lines, title=title, log_y=self.opts.log_y, x_label=x_label)
-        self.cache.keep_only(set(self.tui.snapshot.runs))
+                title = result.memory_title
+            x_label = "step" if fb else opts.x_mode
+            chart.set_lines(lines, title=title, log_y=opts.log_y, x_label=x_label)
         grid = self.query_one("#chart-grid", Grid)
-        grid.set_class(self.single is not None, "single")
-        self.query_one("#legend", Static).update(self._legend(fell_back))
-
-    def _memory_title(self) -> str:
-        """Which peak metric is drawn (as in the comparison's peak MB), and over what."""
-        snap = self.tui.snapshot
-        runs = [n for n in self.tui.chosen_runs() if n in snap.runs]
-        names = {memory_metric(snap.runs[n].memory) for n in runs} - {None}
-        if not names:
-            return "memory (MB)"
-        over = "per rank" if self.per_rank else "max of ranks"
-        return f"memory {'/'.join(sorted(n for n in names if n))}, {over} (MB)"
+        grid.set_class(len(result.job.shown) == 1, "single")
+        self.query_one("#legend", Static).update(self._legend(result, fell_back))
 
     def _set(self, **changes: object) -> None:
         fields = {**self.opts.__dict__, **changes}

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from analyzer.fastparse_mask import candidate_mask
+from analyzer.fastparse_rows import RunInfo, canonical, final_kinds, in_runs, timer_steps
 from analyzer.fastparse_vec import ITERATION, LOG, MEMORY, PYTHON, TIMER, classify, shape_rows
 from analyzer.reader import LineCursor, read_new_lines
 from analyzer.store import empty_frame, frames_from_records, records_to_frame
-from parsers import KINDS, SCHEMAS, FileParser, ParseStats, Record
+from parsers import KINDS, FileParser, ParseStats, Record
 
 CHUNK = 16 << 20  # measured: as fast as 32 MB, a third less peak RSS per worker
 _KIND_OF = {ITERATION: "step", TIMER: "timer", MEMORY: "memory", LOG: "event"}
@@ -130,7 +131,7 @@ class _Walk:
             self._python_only(idx.to_list(), texts.to_list(), len(lines), first_lineno)
             return reach
         shapes = shape_rows(texts, kinds)
-        kinds = _final_kinds(len(idx), shapes)
+        kinds = final_kinds(len(idx), shapes)
         runs = self._mixed(idx.to_list(), texts, kinds, shapes, len(lines), first_lineno)
         self._collect(shapes, runs, idx, first_lineno)
         return reach
@@ -181,7 +182,7 @@ class _Walk:
         """The walk: Python candidates one by one, safe runs whole; returns the runs taken."""
         py_pos = (kinds == PYTHON).arg_true().to_list()
         py_texts = texts.gather(py_pos).to_list() if py_pos else []
-        info = _RunInfo(len(idx), kinds, shapes)
+        info = RunInfo(len(idx), kinds, shapes)
         runs: list[tuple[int, int, int, int | None]] = []
         prev, a = -1, 0
         for q, text in zip([*py_pos, len(idx)], [*py_texts, None], strict=True):
@@ -210,7 +211,7 @@ class _Walk:
         q: int,
         prev: int,
         first_lineno: int,
-        info: _RunInfo,
+        info: RunInfo,
         runs: list[tuple[int, int, int, int | None]],
     ) -> int:
         """Take safe candidates [a, q) whole, once no parser holds an open block (lines an open
@@ -250,13 +251,13 @@ class _Walk:
             dict(zip(("a", "b", "key", "init"), zip(*runs, strict=True), strict=True)),
             schema={"a": pl.UInt32, "b": pl.UInt32, "key": pl.Int64, "init": pl.Int64},
         )
-        its = _in_runs(shapes[ITERATION].select("row", "step"), table)
+        its = in_runs(shapes[ITERATION].select("row", "step"), table)
         for kind, frame in shapes.items():
-            got = _in_runs(frame, table)
+            got = in_runs(frame, table)
             if not got.height:
                 continue
             if kind == TIMER:
-                got = got.with_columns(step=_timer_steps(got, its))
+                got = got.with_columns(step=timer_steps(got, its))
             if kind == LOG:  # INFO/DEBUG lines: claimed without a record
                 got = got.filter(~pl.col("quiet"))
                 if not got.height:
@@ -264,7 +265,7 @@ class _Walk:
             got = got.with_columns(line=idx.gather(got["row"]).cast(pl.Int64) + first_lineno)
             name = _KIND_OF[kind]
             self.fp.stats.records[name] = self.fp.stats.records.get(name, 0) + got.height
-            self.parts[name].append(_canonical(name, got, self.fp))
+            self.parts[name].append(canonical(name, got, self.fp))
 
     def frames(self) -> dict[str, pl.DataFrame]:
         """Every kind's frame in the line path's record order."""
@@ -288,85 +289,6 @@ class _Walk:
                 both = both.sort(["key", "line"], maintain_order=True)
             out[kind] = both.drop("key")
         return out
-
-
-class _RunInfo:
-    """Per-candidate lookups the walk needs at run ends (built lazily, once per chunk)."""
-
-    def __init__(self, n: int, kinds: pl.Series, shapes: dict[int, pl.DataFrame]) -> None:
-        rank = pl.Series([None] * n, dtype=pl.Int64)
-        step = pl.Series([None] * n, dtype=pl.Int64)
-        for frame in shapes.values():
-            first = frame.unique("row", keep="first", maintain_order=True)
-            rank = rank.scatter(first["row"], first["prefix_rank"])
-        it = shapes[ITERATION]
-        step = step.scatter(it["row"], it["step"])
-        pos = pl.Series([None] * n, dtype=pl.Int64).scatter(it["row"], it["row"].cast(pl.Int64))
-        self.ranks: list[int | None] = rank.to_list()
-        self._step = step.forward_fill().to_list()
-        self._pos = pos.forward_fill().to_list()
-
-    def last_step(self, a: int, b: int) -> int | None:
-        """The step of the last iteration line among candidates [a, b), if any."""
-        pos = self._pos[b - 1]
-        return self._step[b - 1] if pos is not None and pos >= a else None
-
-
-def _final_kinds(n: int, shapes: dict[int, pl.DataFrame]) -> pl.Series:
-    """Shapes that survived the strict checks; the rest go to Python."""
-    kinds = pl.Series([PYTHON] * n, dtype=pl.Int8)
-    for kind, frame in shapes.items():
-        rows = frame["row"].unique()
-        kinds = kinds.scatter(rows, pl.Series([kind] * len(rows), dtype=pl.Int8))
-    return kinds
-
-
-def _in_runs(frame: pl.DataFrame, table: pl.DataFrame) -> pl.DataFrame:
-    """Rows of ``frame`` inside a taken run, with the run's index, ``key`` and ``init`` (runs
-    are sorted and disjoint, so a binary search finds each row's run)."""
-    run = table["a"].search_sorted(frame["row"], side="right").cast(pl.Int64) - 1
-    got = frame.with_columns(run=run).filter(pl.col("run") >= 0)
-    got = got.with_columns(
-        key=table["key"].gather(got["run"]),
-        init=table["init"].gather(got["run"]),
-        start=table["a"].gather(got["run"]),
-        end=table["b"].gather(got["run"]),
-    )
-    return got.filter(pl.col("row") < pl.col("end")).drop("end")
-
-
-def _timer_steps(timers: pl.DataFrame, its: pl.DataFrame) -> pl.Series:
-    """Each taken timer row's step: that of the last iteration line before it in its run, else
-    the run's starting value (the Megatron parser's last step when the run began)."""
-    rows = its["row"]  # taken iteration lines, in line order
-    pos = rows.search_sorted(timers["row"], side="left").cast(pl.Int64) - 1
-    safe = pos.clip(lower_bound=0)
-    before = pl.DataFrame(
-        {"pos": pos, "row": rows.gather(safe) if len(rows) else pos, "start": timers["start"]}
-    )
-    inside = before.select((pl.col("pos") >= 0) & (pl.col("row") >= pl.col("start"))).to_series()
-    steps = its["step"].gather(safe) if len(rows) else pl.Series([None] * len(pos), dtype=pl.Int64)
-    return pl.select(pl.when(inside).then(steps).otherwise(timers["init"])).to_series()
-
-
-def _canonical(kind: str, got: pl.DataFrame, fp: FileParser) -> pl.DataFrame:
-    """Vectorised rows → the kind's schema (+ ``key``), stamped as FileParser stamps records."""
-    schema = SCHEMAS[kind]
-    rank = pl.col("prefix_rank").fill_null(pl.lit(fp.rank, pl.Int64))
-    if "rank" in got.columns:  # a rank the line names wins over its prefix
-        rank = pl.col("rank").fill_null(rank)
-    cols = {
-        "run": pl.lit(fp.run, pl.String),
-        "source": pl.lit(fp.source, pl.String),
-        "rank": rank,
-    }
-    exprs = [
-        (cols[name] if name in cols else pl.col(name) if name in got.columns else pl.lit(None))
-        .cast(dtype)
-        .alias(name)
-        for name, dtype in schema.items()
-    ]
-    return got.select(*exprs, pl.col("key"))
 
 
 @dataclass

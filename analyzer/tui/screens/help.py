@@ -41,7 +41,8 @@ LONG_HELP = {
     "x_mode": "x axis: step → relative time → wall time",
     "zoom": "zoom to a step range FROM:TO",
     "unzoom": "show every step again",
-    "per_rank": "per-rank mode: every rank of the run under the cursor in Runs",
+    "per_rank": "per-rank mode: each rank of the run under the cursor in Runs (more than 12: "
+    "their min/median/max and the 6 furthest out)",
     "focus_metric": "one chart full size / all four",
     "metric": "next per-rank metric (step time, memory, timers)",
     "run(1)": "next run",

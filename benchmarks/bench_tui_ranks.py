@@ -124,11 +124,19 @@ class Frames:
         self._display(screen, renderable)
 
 
-async def _workers_done(app: AnalyzerApp, timeout: float = 600.0) -> None:
-    """Until the screen's workers (what the key started off the UI thread) are done."""
-    deadline = time.monotonic() + timeout
+def _busy(app: AnalyzerApp, before: set[int]) -> bool:
+    """A worker the key started (not one already running) is not done, or the screen's
+    computation was asked again while one ran (analyzer.tui.offthread.Coalesced)."""
     screen = app.screen
-    while any(w.node is screen and not w.is_finished for w in app.workers):
+    job = getattr(screen, "job", None)
+    if job is not None and job.stale:
+        return True
+    return any(w.node is screen and not w.is_finished and id(w) not in before for w in app.workers)
+
+
+async def _workers_done(app: AnalyzerApp, before: set[int], timeout: float = 600.0) -> None:
+    deadline = time.monotonic() + timeout
+    while _busy(app, before):
         if time.monotonic() > deadline:
             raise TimeoutError("the screen's workers did not finish in time")
         await asyncio.sleep(0.001)
@@ -138,11 +146,12 @@ async def _press(pilot, frames: Frames, key: str) -> float:  # type: ignore[no-u
     """Milliseconds from a key event until its handler ran, what it started off the UI thread
     is done, and the next frame was painted (the handled time when nothing changed)."""
     app = pilot.app
+    before = {id(w) for w in app.workers}
     t0 = time.perf_counter()
     app._driver.send_message(events.Key(key, key if len(key) == 1 else None))
     for _ in range(2):  # the app's queue, then the screen's (where the key's action runs)
         await pilot._wait_for_screen()
-    await _workers_done(app)
+    await _workers_done(app, before)
     handled = time.perf_counter()
     while frames.last < handled and time.perf_counter() - handled < NO_FRAME_S:
         await asyncio.sleep(0.001)

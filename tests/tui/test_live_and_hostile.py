@@ -94,7 +94,9 @@ async def test_hostile_log_text_is_shown_literally_and_without_escapes(tmp_path:
         await wait_for(pilot, lambda: "evil" in app.snapshot.runs)
         await pilot.press("5")
         screen = app.screen
-        assert isinstance(screen, EventsScreen) and len(screen.rows) == 1
+        assert isinstance(screen, EventsScreen)
+        await wait_for(pilot, lambda: screen.job.applied > 0 and not screen.job.running)
+        assert len(screen.rows) == 1
         table = screen.query_one("DataTable")
         message = _plain(table.get_row_at(0)[-1])  # type: ignore[attr-defined]
         assert "\x1b" not in message and "\x07" not in message

@@ -55,12 +55,17 @@ async def test_runs_screen_marks_sorts_and_filters(two_runs: Path) -> None:
         assert len(screen.shown_runs) == 2
 
 
-async def drawn(pilot, screen: ChartsScreen, *keys: str) -> None:  # type: ignore[no-untyped-def]
-    """Press ``keys``, then wait until the lines they asked for (computed off the UI thread)
-    are on the charts."""
+async def drawn(pilot, screen, *keys: str) -> None:  # type: ignore[no-untyped-def]
+    """Press ``keys``, then wait until what they asked the screen to compute off the UI
+    thread (``screen.job``, a Coalesced) is shown."""
     done = screen.job.applied
     await pilot.press(*keys)
     await wait_for(pilot, lambda: screen.job.applied > done and not screen.job.running)
+
+
+async def shown(pilot, screen) -> None:  # type: ignore[no-untyped-def]
+    """Until a screen just switched to shows its first computed data."""
+    await wait_for(pilot, lambda: screen.job.applied > 0 and not screen.job.running)
 
 
 async def test_charts_keys_change_options_and_lines(two_runs: Path) -> None:
@@ -70,7 +75,7 @@ async def test_charts_keys_change_options_and_lines(two_runs: Path) -> None:
         await pilot.press("2")
         screen = app.screen
         assert isinstance(screen, ChartsScreen)
-        await wait_for(pilot, lambda: screen.job.applied > 0 and not screen.job.running)
+        await shown(pilot, screen)
         loss = screen.query_one("#chart-loss", MetricChart)
         assert [ln.label for ln in loss.lines] == ["tp2pp4", "tp4pp2"]
         assert len(loss.lines[0].xs) == 40
@@ -144,12 +149,14 @@ async def test_events_lists_alerts_and_help_lists_keys(two_runs: Path) -> None:
         await pilot.press("5")
         screen = app.screen
         assert isinstance(screen, EventsScreen)
+        await shown(pilot, screen)
         assert screen.query_one(DataTable).row_count == len(screen.rows)
         assert LEVELS[screen.level][0] == "warning+"  # the default hides info events
         assert all(e.severity != "info" for e in screen.rows)
-        await pilot.press("v")
+        await drawn(pilot, screen, "v")
         assert LEVELS[screen.level][0] == "error+"
-        await pilot.press("v")
+        assert all(e.severity in ("error", "fatal") for e in screen.rows)
+        await drawn(pilot, screen, "v")
         assert LEVELS[screen.level][0] == "all"
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
@@ -183,12 +190,13 @@ async def test_events_default_to_warnings_and_say_how_many_are_hidden(tmp_path: 
         await pilot.press("5")
         screen = app.screen
         assert isinstance(screen, EventsScreen)
+        await shown(pilot, screen)
         assert [e.type for e in screen.rows if not e.type.startswith("alert:")] == ["traceback"]
         head = str(screen.query_one("#events-head").render())
         assert "warnings and errors" in head and "2 less severe hidden" in head
         detail = str(screen.query_one("#events-detail").render())
         assert "device memory exhausted" in detail and "scheduler.log:" in detail
-        await pilot.press("v", "v")  # error+ → all
+        await drawn(pilot, screen, "v", "v")  # error+ → all
         assert sum(e.type == "node_registered" for e in screen.rows) == 2
         assert "hidden" not in str(screen.query_one("#events-head").render())
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,45 +10,25 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from analyzer.sanitize import clean_text
+from analyzer.tui.eventrows import (
+    MAX_ROWS,
+    EventRow,
+    EventTable,
+    event_table,
+    evidence_location,
+    grouped,
+)
+from analyzer.tui.offthread import Coalesced
 from analyzer.tui.screens.base import AnalyzerScreen
 from analyzer.tui.snapshot import Snapshot
 
-SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "fatal": 3}
+__all__ = ["EventRow", "EventsScreen", "evidence_location", "grouped", "ranks_text", "short_time"]
+
 SEVERITY_STYLE = {"info": "dim", "warning": "yellow", "error": "red", "fatal": "bold red"}
 #: What ``v`` cycles through, the default first: warnings and worse are what people look for;
 #: info lifecycle events (node_registered, checkpoint_saved...) would bury them.
 LEVELS = (("warning+", 1), ("error+", 2), ("all", 0))
 LEVEL_WORDS = {0: "all severities", 1: "warnings and errors", 2: "errors only"}
-
-
-@dataclass(frozen=True)
-class EventRow:
-    time: str
-    run: str
-    rank: int | None
-    step: int | None
-    severity: str
-    type: str
-    message: str
-    source: str | None
-    line: int | None
-    #: The same event (run, severity, type, step, message) from several ranks: all its ranks.
-    ranks: tuple[int | None, ...] = ()
-    count: int = 1
-
-
-def grouped(rows: list[EventRow]) -> list[EventRow]:
-    """One row per distinct event: the same message from 8 ranks is one row (newest kept,
-    so Enter still opens a real line), with its ranks and count."""
-    groups: dict[tuple, list[EventRow]] = {}
-    for e in rows:
-        first = e.message.splitlines()[0] if e.message else ""
-        groups.setdefault((e.run, e.severity, e.type, e.step, first), []).append(e)
-    out = []
-    for members in groups.values():
-        ranks = tuple(sorted({m.rank for m in members}, key=lambda r: (r is None, r or 0)))
-        out.append(replace(members[0], ranks=ranks, count=len(members)))
-    return out
 
 
 def ranks_text(ranks: tuple[int | None, ...]) -> str:
@@ -72,62 +51,6 @@ def short_time(stamp: str) -> str:
     return stamp
 
 
-def event_rows(snap: Snapshot, min_level: int = 0) -> list[EventRow]:
-    """Every event of every run plus the health findings, newest first."""
-    rows: list[EventRow] = []
-    for view in snap.runs.values():
-        ev = view.events.sort(["timestamp", "source", "line"], descending=True, nulls_last=True)
-        for r in ev.iter_rows(named=True):
-            rows.append(
-                EventRow(
-                    r["timestamp"] or "",
-                    view.name,
-                    r["rank"],
-                    r["step"],
-                    r["severity"] or "info",
-                    r["type"] or "",
-                    r["message"] or "",
-                    r["source"],
-                    r["line"],
-                )
-            )
-    rows.sort(key=lambda e: e.time, reverse=True)  # stable: files keep newest-first order
-    alerts = [_finding_row(f) for f in snap.findings]
-    rows = alerts + rows
-    return [e for e in rows if severity_rank(e) >= min_level]
-
-
-def severity_rank(e: EventRow) -> int:
-    return SEVERITY_RANK.get(e.severity, 0)
-
-
-def evidence_location(evidence: Any) -> tuple[str | None, int | None]:
-    """A finding's evidence ``"path:line"`` (or a dict with source/line) → (source, line)."""
-    if isinstance(evidence, dict):
-        return evidence.get("source"), evidence.get("line")
-    if isinstance(evidence, str) and evidence:
-        path, sep, line = evidence.rpartition(":")
-        if sep and line.isdigit():
-            return path, int(line)
-        return evidence, None
-    return None, None
-
-
-def _finding_row(f: Any) -> EventRow:
-    source, line = evidence_location(getattr(f, "evidence", None))
-    return EventRow(
-        "",
-        str(getattr(f, "run", "")),
-        getattr(f, "rank", None),
-        getattr(f, "step", None),
-        str(getattr(f, "severity", "warning")),
-        f"alert:{getattr(f, 'rule', '?')}",
-        str(getattr(f, "message", "")),
-        source,
-        line,
-    )
-
-
 class EventsScreen(AnalyzerScreen):
     MODE = "events"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -139,6 +62,9 @@ class EventsScreen(AnalyzerScreen):
         super().__init__()
         self.level = 0
         self.rows: list[EventRow] = []
+        self.job: Coalesced[tuple[Snapshot, int], EventTable] = Coalesced(
+            self, "event-rows", self._capture, _compute, self._show
+        )
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="events-head")
@@ -152,10 +78,14 @@ class EventsScreen(AnalyzerScreen):
             table.add_column(col, key=col)
 
     def refresh_data(self) -> None:
+        self.job.request()
+
+    def _capture(self) -> tuple[Snapshot, int]:
+        return self.tui.snapshot, LEVELS[self.level][1]
+
+    def _show(self, events: EventTable) -> None:
         app = self.tui
-        every = event_rows(app.snapshot)
-        level = LEVELS[self.level][1]
-        self.rows = grouped([e for e in every if severity_rank(e) >= level])
+        self.rows = events.rows
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()
@@ -174,18 +104,18 @@ class EventsScreen(AnalyzerScreen):
         if 0 <= cursor < len(self.rows):
             table.move_cursor(row=cursor, animate=False)
         self._detail(table.cursor_row)
-        self.query_one("#events-head", Static).update(self._head(every))
+        self.query_one("#events-head", Static).update(self._head(events))
 
-    def _head(self, every: list[EventRow]) -> Text:
+    def _head(self, events: EventTable) -> Text:
         """What is shown, how many are hidden by the severity filter, the keys."""
-        alerts = sum(e.count for e in self.rows if e.type.startswith("alert:"))
-        shown = sum(e.count for e in self.rows)
         head = Text(no_wrap=True, overflow="ellipsis")
-        head.append(f"{shown - alerts} events, {alerts} alerts", style="bold")
-        if len(self.rows) < shown:
-            head.append(f" in {len(self.rows)} rows")
+        head.append(f"{events.shown - events.alerts} events, {events.alerts} alerts", style="bold")
+        if events.groups < events.shown:
+            head.append(f" in {events.groups} rows")
+        if events.groups > MAX_ROWS:
+            head.append(f" (the newest {MAX_ROWS} shown)", style="yellow")
         head.append(f" · {LEVEL_WORDS[LEVELS[self.level][1]]}")
-        hidden = len(every) - shown
+        hidden = events.every - events.shown
         if hidden:
             head.append(f" · {hidden} less severe hidden", style="yellow")
         head.append(f"  v: {LEVELS[(self.level + 1) % len(LEVELS)][0]}", style="dim")
@@ -225,3 +155,9 @@ class EventsScreen(AnalyzerScreen):
             self.notify("this record has no source line", severity="warning")
             return
         self.app.push_screen(LogViewer(e.source, e.line))
+
+
+def _compute(inputs: tuple[Snapshot, int]) -> EventTable:
+    """The grouped rows at a severity level (a worker thread: polars, no widgets)."""
+    snap, level = inputs
+    return event_table(snap, level)

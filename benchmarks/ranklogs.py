@@ -2,7 +2,8 @@
 
 A run directory of ``worker_N.log`` files (one per rank, as msrun writes them), each holding the
 2023 MindFormers step record (``Epoch:[..], step:[..], loss:[..], time: .. ms`` followed by its
-``Per sink_size step time`` line), so the Ranks heatmap has a value for every rank and step.
+``Per sink_size step time`` line), so the Ranks heatmap has a value for every rank and step,
+and every WARN_EVERY steps a MindSpore warning (so the Events screen has one per rank).
 :class:`StepWriter` then appends one step to every rank file each interval, as a live job does.
 Deterministic: the values depend only on (rank, step).
 """
@@ -21,20 +22,31 @@ STEP_MS = 3000.0
 TOTAL = 1_000_000
 
 
+#: Every this many steps each rank also prints a MindSpore warning (an event per rank).
+WARN_EVERY = 10
+
+
 def step_record(rank: int, step: int) -> str:
-    """One step of one rank: the Epoch line and the sink-size line that completes it."""
+    """One step of one rank: the Epoch line and the sink-size line that completes it, and now
+    and then a MindSpore warning, as real ranks print them."""
     ms = STEP_MS * (1.0 + 0.02 * math.sin(rank * 7.1 + step * 1.3)) * (1.3 if rank == 3 else 1.0)
     loss = 2.2 + 8.0 * math.exp(-step / 400) + 0.02 * math.cos(rank + step)
     ts = START + timedelta(milliseconds=step * STEP_MS)
     head = (
         ts.strftime("%Y-%m-%d %H:%M:%S,") + f"{ts.microsecond // 1000:03d} - mindformers - INFO - "
     )
-    return (
+    text = (
         f"{head}Epoch:[  1/  1], step:[{step:7d}/{TOTAL:7d}], loss:[{loss:.3f}/{loss:.3f}], "
         f"time:{ms:.3f} ms, lr:[1.0e-05], overflow cond: False, loss_scale: 65536.0\n"
         f"{head}Per sink_size step time: {ms + 0.5:.3f} ms, per step time: {ms:.3f} ms, "
         f"avg loss: {loss:.3f}\n"
     )
+    if step % WARN_EVERY == 0:
+        text += (
+            f"[WARNING] ME({4000 + rank}:139876543210,MainProcess):{ts:%Y-%m-%d-%H:%M:%S}.123.0 "
+            "[mindspore/ops/primitive.py:120] The 'Cast' operator is deprecated.\n"
+        )
+    return text
 
 
 def write_run(run_dir: Path, ranks: int, steps: int) -> Path:

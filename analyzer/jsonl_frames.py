@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import polars as pl
 
@@ -80,11 +81,38 @@ def _column_text(col: pl.Series) -> pl.Series:
     return _by_distinct(col, lambda v: dumps(v))  # type: ignore[arg-type]
 
 
+def _constant(col: pl.Series) -> tuple[bool, object]:
+    """(True, value) when every row holds the same value (nulls included), else (False, None)."""
+    first = col[0]
+    if first is None:
+        return col.null_count() == len(col), None
+    if isinstance(first, float) and (math.isnan(first) or first == 0.0):
+        return False, None  # NaN never equals itself, and 0.0 equals -0.0: not worth it
+    same = col.eq_missing(pl.Series([first], dtype=col.dtype)).all()
+    return bool(same), first
+
+
+def _piece(name: str, col: pl.Series) -> pl.Expr | pl.Series | None:
+    """``, "name": value`` per row (null where the value is null); a literal when constant."""
+    constant, value = _constant(col)
+    if constant:
+        if value is None:
+            return None
+        return pl.lit(f', "{name}": ' + _column_text(col.head(1))[0])
+    return (f', "{name}": ' + _column_text(col)).alias(f"_t_{name}")
+
+
 def _kind_lines(kind: str, frame: pl.DataFrame, order: int) -> pl.DataFrame:
     """(run, source, line, order, row, text) for one kind's frame."""
-    texts = [_column_text(frame[name]).alias(f"_t_{name}") for name in frame.columns]
-    pieces = [pl.lit(dumps({"kind": kind})[:-1])]
-    pieces += [pl.lit(f', "{name}": ') + pl.col(f"_t_{name}") for name in frame.columns]
+    pieces: list[pl.Expr] = [pl.lit(dumps({"kind": kind})[:-1])]
+    texts: list[pl.Series] = []
+    for name in frame.columns:
+        got = _piece(name, frame[name])
+        if isinstance(got, pl.Series):
+            texts.append(got)
+            pieces.append(pl.col(got.name))
+        elif got is not None:
+            pieces.append(got)
     keys = frame.select(
         pl.col("run").fill_null(""),
         pl.col("source").fill_null(""),
@@ -98,12 +126,25 @@ def _kind_lines(kind: str, frame: pl.DataFrame, order: int) -> pl.DataFrame:
     )
 
 
-def frames_jsonl(frames: dict[str, pl.DataFrame]) -> str:
-    """Every record of ``frames`` as JSON lines (each ending in a newline), in record order."""
+def jsonl_lines(frames: dict[str, pl.DataFrame]) -> pl.Series:
+    """Every record of ``frames`` as one JSON text per row, in record order."""
     parts = [_kind_lines(k, f, i) for i, (k, f) in enumerate(frames.items()) if f.height]
     if not parts:
-        return ""
+        return pl.Series("text", [], dtype=pl.String)
     both = pl.concat(parts)
     keys = [k for k in ("run", "source") if both[k].n_unique() > 1]
-    lines = both.sort(*keys, "line", "order", "row")["text"]
-    return lines.str.join("\n").item() + "\n"
+    return both.sort(*keys, "line", "order", "row")["text"]
+
+
+def frames_jsonl(frames: dict[str, pl.DataFrame]) -> str:
+    """Every record of ``frames`` as JSON lines (each ending in a newline), in record order."""
+    return "".join(f"{text}\n" for text in jsonl_lines(frames).to_list())
+
+
+def write_frames_jsonl(frames: dict[str, pl.DataFrame], path: Path) -> None:
+    """:func:`frames_jsonl` written to ``path`` by polars' writer (no Python string of it all)."""
+    lines = jsonl_lines(frames)
+    if not len(lines):
+        path.write_bytes(b"")
+        return
+    lines.to_frame().write_csv(path, include_header=False, quote_style="never")

@@ -21,7 +21,7 @@ from analyzer.cache_prune import maybe_prune
 from analyzer.discover import RankFile, Run, discover
 from analyzer.errors import InputError
 from analyzer.fastparse import FileFrames
-from analyzer.jsonl_frames import frames_jsonl
+from analyzer.jsonl_frames import write_frames_jsonl
 from analyzer.reader import LineCursor, read_new_lines
 from analyzer.store import RunData
 from parsers import FileParser, ParseStats, Record
@@ -104,7 +104,7 @@ def _spill(got: FileFrames, spill: Spill, index: int) -> None:
     one JSON-lines part per file (always written, so parts and files pair up)."""
     if spill.format == "jsonl":
         part = spill.dir / f"{index:06d}.jsonl"
-        part.write_text(frames_jsonl(got.frames), encoding="utf-8")
+        write_frames_jsonl(got.frames, part)
         got.spilled["jsonl"] = str(part)
     else:
         for kind, frame in got.frames.items():

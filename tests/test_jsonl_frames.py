@@ -10,16 +10,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analyzer.fastparse import parse_file_fast
-from analyzer.jsonl_frames import frames_jsonl
+from analyzer.jsonl_frames import frames_jsonl, write_frames_jsonl
 from analyzer.output import jsonl_text
 from analyzer.store import records_to_frame
 from tests.test_fastparse import _corpus
 
 
 @pytest.mark.parametrize("path", _corpus(), ids=lambda p: p.name)
-def test_every_corpus_file(path: Path) -> None:
+def test_every_corpus_file(path: Path, tmp_path: Path) -> None:
     frames = parse_file_fast(str(path), "r", 0).frames
     assert frames_jsonl(frames) == jsonl_text(frames)
+    write_frames_jsonl(frames, tmp_path / "part.jsonl")  # polars' writer: the same bytes
+    assert (tmp_path / "part.jsonl").read_text(encoding="utf-8") == jsonl_text(frames)
 
 
 FLOATS = st.one_of(
@@ -91,3 +93,15 @@ def test_non_finite_floats_are_strings() -> None:
     )
     text = frames_jsonl({"step": frame})
     assert '"loss": "nan"' in text and '"loss": "inf"' in text
+
+
+def test_written_parts_keep_quotes_commas_and_unicode(tmp_path: Path) -> None:
+    recs = [
+        {"run": "r", "source": "s", "line": i, "message": m, "extra": {"k": m}}
+        for i, m in enumerate(['a, "b"', "中文 é", "tab\tnew\\", ""])
+    ]
+    frames = {"event": records_to_frame("event", recs)}
+    write_frames_jsonl(frames, tmp_path / "p.jsonl")
+    assert (tmp_path / "p.jsonl").read_text(encoding="utf-8") == jsonl_text(frames)
+    write_frames_jsonl({"event": records_to_frame("event", [])}, tmp_path / "e.jsonl")
+    assert (tmp_path / "e.jsonl").read_bytes() == b""

@@ -59,7 +59,8 @@ _NODE_TIMED_OUT = re.compile(r"The node: ([0-9]+) is timed out")
 _DRYRUN_ENV = re.compile(r"(MS_SIMULATION_LEVEL|MS_DRY_RUN|sim_level)[\s=:'\"]*([0-9]?)")
 _LOSS_MONITOR = re.compile(r"^epoch: ([0-9]+) step: ([0-9]+), loss is (.*)$")
 _TIME_MONITOR = re.compile(
-    r"^(?:[A-Z][a-z]+ )?epoch time: ([0-9.]+) ms, per step time: ([0-9.]+) ms"
+    r"^(?:[A-Z][a-z]+ )?epoch time: ([0-9]+(?:\.[0-9]*)?|\.[0-9]+) ms, "
+    r"per step time: ([0-9]+(?:\.[0-9]*)?|\.[0-9]+) ms"
 )
 _SILENT = ("Cluster currently has", "Event base dispatch success", "MindSpore memory base address")
 #: Start-up chatter MindSpore logs at WARNING in every healthy msrun job (measured here): claimed

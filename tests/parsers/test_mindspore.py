@@ -234,3 +234,9 @@ def test_live_msrun_job_parses(tmp_path: Path) -> None:
         assert all(r["rank"] == rank and r["loss"] >= 0 for r in steps)
         assert len(events(recs, "cluster_ready")) == 1
         assert not events(recs, "log_error") and not events(recs, "traceback")
+
+
+def test_time_monitor_with_a_dot_for_a_number_is_not_claimed() -> None:
+    """Found by the property test: ``.`` matched the number class and float('.') raised."""
+    records, stats = parse_lines(["Train epoch time: . ms, per step time: 172.378 ms"])
+    assert records == [] and stats.unrecognised == 1

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
+from analyzer.jsonl_frames import frames_jsonl
 from analyzer.output import frame_records
 from parsers import Record
 
@@ -53,6 +56,13 @@ class LiveBatch:
                 out.extend(part)
             self._records = out
         return self._records
+
+    def jsonl(self, encode: Callable[[Record], str]) -> str:
+        """The batch as JSON lines, in ``records`` order: built in polars from the frames
+        (:mod:`analyzer.jsonl_frames`, the same bytes), else ``encode`` per record."""
+        if self._records is None:
+            return "".join(frames_jsonl(frames) for frames in self.frames)
+        return "".join(encode(r) + "\n" for r in self._records)
 
     def __repr__(self) -> str:
         return f"LiveBatch({self.count} records, runs_changed={sorted(self.runs_changed)})"

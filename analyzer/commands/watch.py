@@ -82,10 +82,10 @@ class _Printer:
         if not self.quiet:
             for note in batch.notes:
                 print(f"analyzer: note: {clean_text(note)}", file=sys.stderr, flush=True)
-        if not batch.records or self.broken.is_set():
+        if not batch.count or self.broken.is_set():
             return
         try:
-            self.out.write("".join(fast_dumps(r) + "\n" for r in batch.records))
+            self.out.write(batch.jsonl(fast_dumps))
             self.out.flush()
         except BrokenPipeError:
             self.broken.set()

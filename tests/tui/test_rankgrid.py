@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.discover import RankFile, Run
-from analyzer.store import records_to_frame
 from analyzer.tui.rankgrid import rank_grid
 from analyzer.tui.snapshot import RankFileView, RunView
 from analyzer.tui.widgets.heatmap import heatmap_text
+from tests.tui.views import steps_view
 
 
 def _view(tmp_path: Path, step_ranks: list[int], mtimes: dict[int, float]) -> RunView:
@@ -26,22 +25,7 @@ def _view(tmp_path: Path, step_ranks: list[int], mtimes: dict[int, float]) -> Ru
         for s in range(1, 31)
     ]
     files = tuple(RankFileView(tmp_path / f"w{r}", r, mtimes.get(r, 1000.0), 1) for r in range(4))
-    empty = {k: records_to_frame(k, []) for k in ("memory", "timer", "event", "config")}
-    return RunView(
-        name="r",
-        path=tmp_path,
-        run=Run("r", tmp_path, [RankFile(f.path, f.rank) for f in files]),
-        files=files,
-        steps=records_to_frame("step", steps),
-        memory=empty["memory"],
-        timers=empty["timer"],
-        events=empty["event"],
-        config={},
-        config_frame=empty["config"],
-        lines=0,
-        unrecognised=0,
-        notes=(),
-    )
+    return steps_view(tmp_path, steps, files)
 
 
 def test_slow_and_silent_ranks_are_flagged(tmp_path: Path) -> None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.discover import RankFile, Run
-from analyzer.store import records_to_frame
 from analyzer.tui.rankspread import outlier_ranks, rank_values, spread_series
 from analyzer.tui.snapshot import RankFileView, RunView
+from tests.tui.views import steps_view
 
 RANKS = 20
 
@@ -28,22 +27,7 @@ def _view(tmp_path: Path, slow: dict[int, float]) -> RunView:
         for s in range(1, 11)
     ]
     files = tuple(RankFileView(tmp_path / f"w{r}", r, 1000.0, 1) for r in range(RANKS))
-    empty = {k: records_to_frame(k, []) for k in ("memory", "timer", "event", "config")}
-    return RunView(
-        name="r",
-        path=tmp_path,
-        run=Run("r", tmp_path, [RankFile(f.path, f.rank) for f in files]),
-        files=files,
-        steps=records_to_frame("step", steps),
-        memory=empty["memory"],
-        timers=empty["timer"],
-        events=empty["event"],
-        config={},
-        config_frame=empty["config"],
-        lines=0,
-        unrecognised=0,
-        notes=(),
-    )
+    return steps_view(tmp_path, steps, files)
 
 
 def test_spread_and_the_ranks_furthest_out(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ import polars as pl
 from analyzer.cache import FileCache, cache_root
 from analyzer.discover import Run, discover
 from analyzer.errors import InputError
-from analyzer.live_batch import LiveBatch
+from analyzer.live_batch import LiveBatch, Pending
 from analyzer.observer import Watcher
 from analyzer.store import RunData, frames_from_records
 from analyzer.tail import FileId, Follower
@@ -110,7 +110,7 @@ class LiveSession:
         self._finish = True
         self._thread: threading.Thread | None = None
         self._on_batch: Callable[[LiveBatch], None] | None = None
-        self._reset_pending()
+        self._pending = Pending()
         self._last_emit = 0.0
         self._initial = True
         #: Set once the first scan is done: runs discovered, caches restored, reading begun.
@@ -200,7 +200,7 @@ class LiveSession:
             self._maybe_emit()
             due = min(next_rescan, next_commit, next_poll if poll else next_commit)
             timeout = due - time.monotonic()
-            if self._pending_any():
+            if self._pending.any():
                 timeout = min(timeout, self._last_emit + self.batch_interval - time.monotonic())
             if timeout > 0 and not self._more:
                 self._wake.wait(timeout)
@@ -259,7 +259,7 @@ class LiveSession:
             with self.lock:
                 self.runs[name] = RunData(run)
             self._run_followers[name] = []
-            self._pending_new_runs.append(name)
+            self._pending.new_runs.append(name)
         self.runs[name].run.files = run.files
         for rf in run.files:
             path = str(rf.path)
@@ -333,8 +333,8 @@ class LiveSession:
             self._more.add(f.file_id)
         else:
             self._more.discard(f.file_id)
-        self._lines += res.lines
-        self._unrecognised += res.unrecognised
+        self._pending.lines += res.lines
+        self._pending.unrecognised += res.unrecognised
         if res.lines or res.more:
             self.last_activity = time.monotonic()
         if res.truncated and tracked.cache is not None:
@@ -354,20 +354,18 @@ class LiveSession:
         A file's new generation (truncated, or a new inode under a rotated name) starts a new
         batch, so within a batch (source, line) orders records unambiguously.
         """
-        owner = self._pending_sources.get(f.source)
-        if new_generation or (owner is not None and owner != f.file_id):
+        if new_generation or self._pending.other_generation(f.source, f.file_id):
             self._maybe_emit(force=True)
-        self._pending_sources[f.source] = f.file_id
-        self._pending_records.setdefault(f.run, []).extend(records)
+        self._pending.sources[f.source] = f.file_id
+        self._pending.records.setdefault(f.run, []).extend(records)
 
     def _queue_frames(self, f: Follower, frames: dict[str, pl.DataFrame]) -> None:
         """A bulk read's frames, delivered at once, after the run's records still held (the
         store and the batch keep each file's line order)."""
-        owner = self._pending_sources.get(f.source)
-        if owner is not None and owner != f.file_id:
+        if self._pending.other_generation(f.source, f.file_id):
             self._maybe_emit(force=True)
-        self._pending_sources[f.source] = f.file_id
-        held = self._pending_records.pop(f.run, None)
+        self._pending.sources[f.source] = f.file_id
+        held = self._pending.records.pop(f.run, None)
         if held:
             self._deliver(f.run, frames_from_records(held))
         self._deliver(f.run, {k: fr for k, fr in frames.items() if fr.height})
@@ -379,8 +377,8 @@ class LiveSession:
                 data.append_frame(kind, frame)
                 if len(data._parts[kind]) > MERGE_PARTS:
                     data.frame(kind)  # merges the parts: bounded per-part overhead
-        self._pending_frames.append(frames)
-        self._pending_runs.add(run)
+        self._pending.frames.append(frames)
+        self._pending.runs.add(run)
 
     def _close(self, tracked: _Tracked, *, finish: bool) -> None:
         f = tracked.follower
@@ -429,50 +427,25 @@ class LiveSession:
                 return
 
     # -- batches -------------------------------------------------------------------------------
-    def _reset_pending(self) -> None:
-        self._pending_frames: list[dict[str, pl.DataFrame]] = []
-        self._pending_records: dict[str, list[Record]] = {}
-        self._pending_sources: dict[str, FileId] = {}
-        self._pending_runs: set[str] = set()
-        self._pending_new_runs: list[str] = []
-        self._pending_notes: list[str] = []
-        self._lines = self._unrecognised = 0
-
-    def _pending_any(self) -> bool:
-        return bool(
-            self._pending_frames
-            or self._pending_records
-            or self._pending_new_runs
-            or self._pending_notes
-        )
-
     def _note(self, text: str) -> None:
-        self._pending_notes.append(text)
+        self._pending.notes.append(text)
 
     def _maybe_emit(self, *, force: bool = False) -> None:
-        if not self._pending_any() and not (force and self._lines):
+        pending = self._pending
+        if not pending.any() and not (force and pending.lines):
             return
         now = time.monotonic()
         if not force and now - self._last_emit < self.batch_interval:
             return
-        for run, records in self._pending_records.items():
+        for run, records in pending.records.items():
             self._deliver(run, frames_from_records(records))
-        batch = LiveBatch(
-            None,
-            set(self._pending_runs),
-            list(self._pending_new_runs),
-            self._lines,
-            self._unrecognised,
-            list(self._pending_notes),
-            frames=list(self._pending_frames),
-        )
+        batch = pending.batch()
         for name in batch.runs_changed:
             self._refresh_stats(name)
         self.notes.extend(batch.notes)
-        for note in self.watcher.notes:
-            batch.notes.append(note)
+        batch.notes.extend(self.watcher.notes)
         self.watcher.notes.clear()
-        self._reset_pending()
+        self._pending = Pending()
         self._last_emit = now
         if self._on_batch is not None:
             self._on_batch(batch)

@@ -8,6 +8,7 @@ import polars as pl
 
 from analyzer.jsonl_frames import frames_jsonl
 from analyzer.output import frame_records
+from analyzer.tail import FileId
 from parsers import Record
 
 
@@ -66,3 +67,38 @@ class LiveBatch:
 
     def __repr__(self) -> str:
         return f"LiveBatch({self.count} records, runs_changed={sorted(self.runs_changed)})"
+
+
+class Pending:
+    """What a live session holds for its next batch: frames already in the store, records not
+    yet turned into frames (per run), the file generation each source's rows came from, and the
+    counts and notes since the last batch."""
+
+    def __init__(self) -> None:
+        self.frames: list[dict[str, pl.DataFrame]] = []
+        self.records: dict[str, list[Record]] = {}
+        self.sources: dict[str, FileId] = {}
+        self.runs: set[str] = set()
+        self.new_runs: list[str] = []
+        self.notes: list[str] = []
+        self.lines = self.unrecognised = 0
+
+    def any(self) -> bool:
+        return bool(self.frames or self.records or self.new_runs or self.notes)
+
+    def other_generation(self, source: str, file_id: FileId) -> bool:
+        """Rows of ``source`` from another inode are held: the batch must go out first."""
+        owner = self.sources.get(source)
+        return owner is not None and owner != file_id
+
+    def batch(self) -> LiveBatch:
+        """The batch of what is held (records must have been delivered as frames first)."""
+        return LiveBatch(
+            None,
+            set(self.runs),
+            list(self.new_runs),
+            self.lines,
+            self.unrecognised,
+            list(self.notes),
+            frames=list(self.frames),
+        )

@@ -147,7 +147,13 @@ def run_from_file(path: Path, group: str | None = None) -> Run:
 
 def _scan(directory: Path, depth: int, group: str | None, out: list[Run]) -> None:
     if is_run_dir(directory):
-        out.append(run_from_dir(directory, group))
+        if depth and directory.name == "msrun_log":
+            # Its parent was looked at before msrun_log existed (a launcher creating the run as
+            # we scan): the run is the parent, as it will be on every later scan.
+            parent = directory.parent
+            out.append(run_from_dir(parent, parent.parent.name if depth > 1 else None))
+        else:
+            out.append(run_from_dir(directory, group))
         return
     if depth > _MAX_DEPTH:
         return

@@ -131,7 +131,10 @@ def label_from_name(run_name: str, *, dryrun: bool = False) -> str:
             flags.add("recompute" if flag.startswith("recomp") else flag)
     if not sizes:
         return ""
-    parts = ["".join(f"{k.upper()}{sizes[k]}" for k in ("tp", "pp", "dp") if k in sizes)]
+    layout = dict(sizes)
+    if "dp" in layout and not {"tp", "pp"} & layout.keys():
+        layout.update(tp="1", pp="1")  # Megatron's defaults: the label the run's logs will give
+    parts = [_layout(layout)]
     if "vpp" in flags:
         parts.append("VPP")
     if "cp" in sizes:

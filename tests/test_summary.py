@@ -191,6 +191,12 @@ def test_strategy_labels_from_directory_names() -> None:
     assert label_from_name("group/tp2pp2_cp2_ring") == "TP2PP2+CP2(ring)"
     assert label_from_name("tp2pp2_cp2_ulysses") == "TP2PP2+CP2(Ulysses)"
     assert label_from_name("my_experiment") == ""
+    # A queued run is labelled from its name until its logs say more: the same label.
+    assert label_from_name("dp2-20261122-174128") == strategy_label(
+        {"tp": "1", "pp": "1", "dp": "2"}, "x"
+    )
+    assert label_from_name("dp1-seq128") == "TP1PP1"
+    assert label_from_name("tp2dp4") == "TP2DP4"
     assert strategy_label({}, "tp2pp4_vpp") == "TP2PP4+VPP"
 
 

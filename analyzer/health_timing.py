@@ -135,31 +135,16 @@ def _end_of(timestamp: str | None) -> float | None:
     return t
 
 
-def _latest_stamps(data: RunData) -> dict[str, str]:
-    """Each file's last timestamp printed (by line), over every kind of record that has one."""
-    frames = [
-        data.frame(kind).select("source", "line", "timestamp")
-        for kind in ("step", "memory", "event")
-    ]
-    rows = (
-        pl.concat(frames)
-        .filter(pl.col("timestamp").is_not_null() & pl.col("source").is_not_null())
-        .sort("line")
-        .group_by("source")
-        .last()
-    )
-    return dict(zip(rows["source"].to_list(), rows["timestamp"].to_list(), strict=True))
-
-
-def _clock_shift(source: str | None, latest: dict[str, str]) -> float:
+def _clock_shift(source: str | None) -> float:
     """Seconds to add to a file's printed times to put them on this machine's clock.
 
-    A file's last timestamped line (parsed or not) was written at about its mtime; the difference absorbs a
-    log clock in another time zone, and a copied or freshly cloned log whose mtime is not when
-    it was written (such a log is then judged by its mtime, not by how old its lines read).
+    The last time printed near a file's end (on any line, parsed or not) was written at about its
+    mtime; the difference absorbs a log clock in another time zone, and a copied or freshly cloned
+    log whose mtime is not when it was written (judged by its mtime, not by how old its lines
+    read). Without a time printed near the end, printed times are taken as they are.
     """
     mtime = file_mtime(source)
-    stamp = _end_of(last_printed_time(source) or latest.get(source or ""))
+    stamp = _end_of(last_printed_time(source))
     if mtime is None or stamp is None:
         return 0.0
     return mtime - stamp
@@ -173,11 +158,10 @@ def _last_steps(data: RunData) -> list[_Last]:
         .group_by("rank", maintain_order=True)
         .last()
     )
-    latest = _latest_stamps(data)
     out = []
     for r in rows.iter_rows(named=True):
         t = _end_of(r["timestamp"])
-        t = t + _clock_shift(r["source"], latest) if t is not None else file_mtime(r["source"])
+        t = t + _clock_shift(r["source"]) if t is not None else file_mtime(r["source"])
         out.append(_Last(r["rank"], r["step"], t, r["source"], r["line"]))
     return out
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import polars as pl
 
 from analyzer.jsonl_frames import frames_jsonl
-from analyzer.output import frame_records
+from analyzer.output import merged_records
 from analyzer.tail import FileId
 from parsers import Record
 
@@ -51,10 +51,8 @@ class LiveBatch:
     def records(self) -> list[Record]:
         if self._records is None:
             out: list[Record] = []
-            for frames in self.frames:
-                part = [r for kind, fr in frames.items() for r in frame_records(kind, fr)]
-                part.sort(key=lambda r: (r.get("source", ""), r.get("line", 0)))
-                out.extend(part)
+            for frames in self.frames:  # one file's read each: in its record order
+                out.extend(merged_records(frames))
             self._records = out
         return self._records
 

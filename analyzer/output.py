@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -42,12 +42,6 @@ def merged_records(frames: dict[str, pl.DataFrame]) -> list[dict[str, Any]]:
 def jsonl_text(frames: dict[str, pl.DataFrame]) -> str:
     """One file's records (or any frames') as JSON lines, in :func:`merged_records` order."""
     return "".join(dumps(rec) + "\n" for rec in merged_records(frames))
-
-
-def write_jsonl(records: Sequence[dict[str, Any]], fh: IO[str]) -> None:
-    for rec in records:
-        fh.write(dumps(rec))
-        fh.write("\n")
 
 
 def _cell(value: Any) -> str | None:

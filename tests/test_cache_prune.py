@@ -45,8 +45,9 @@ def test_entries_of_gone_or_replaced_files_are_removed(tmp_path: Path) -> None:
     replaced, replaced_entry = _cached(tmp_path, "b.log", root)
     _kept, kept_entry = _cached(tmp_path, "c.log", root)
     gone.unlink()
-    replaced.unlink()
-    append(replaced, lines_text(range(1, 5)))  # a new inode under the same name
+    fresh = tmp_path / "b.log.new"  # made while the old exists: surely another inode
+    append(fresh, lines_text(range(1, 5)))
+    os.replace(fresh, replaced)
     report = prune(root)
     assert report.entries == 2 and report.bytes > 0
     assert not gone_entry.exists() and not replaced_entry.exists() and kept_entry.exists()

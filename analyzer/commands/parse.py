@@ -9,9 +9,9 @@ from pathlib import Path
 import polars as pl
 
 from analyzer.atomic import check_writable
-from analyzer.commands.parse_stream import scratch, spill, spill_format, write_streamed
+from analyzer.commands.parse_stream import scratch, spill_format, write_streamed
 from analyzer.errors import InputError
-from analyzer.load import load_paths
+from analyzer.load import Spill, load_paths
 from analyzer.output import (
     frame_file_name,
     frame_table,
@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     if fmt is not None:
         with scratch(args.output) as where:
             datas = load_paths(
-                args.paths, use_cache=use_cache, kinds=kinds, spill=spill(where, fmt)
+                args.paths, use_cache=use_cache, kinds=kinds, spill=Spill(Path(where), fmt)
             )
             _check_parseable(args, datas)
             write_streamed(args, datas, kinds)

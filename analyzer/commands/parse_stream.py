@@ -20,7 +20,6 @@ from typing import IO
 import polars as pl
 
 from analyzer.atomic import atomic_open
-from analyzer.load import Spill
 from analyzer.output import frame_file_name, sink_frame
 from analyzer.store import RunData
 
@@ -65,10 +64,6 @@ def _alive(pid: int) -> bool:
     except OSError:  # another user's process: alive
         return True
     return True
-
-
-def spill(directory: str, fmt: str) -> Spill:
-    return Spill(Path(directory), fmt)
 
 
 def write_streamed(args: argparse.Namespace, datas: list[RunData], kinds: list[str]) -> None:

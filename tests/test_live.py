@@ -45,7 +45,14 @@ class Live:
 
     def wait_records(self, expected: list[dict], what: str = "records") -> None:
         want = canon(expected)
-        wait_until(lambda: canon(self.collector.snapshot()) == want, what=what)
+        try:
+            wait_until(lambda: canon(self.collector.snapshot()) == want, what=what)
+        except AssertionError as exc:  # say what differs, for a failure seen once in a while
+            got = canon(self.collector.snapshot())
+            missing = [w[:300] for w in want if w not in got][:2]
+            extra = [g[:300] for g in got if g not in want][:2]
+            state = f"runs {list(self.session.runs)}, following {self.session.watched_paths()}"
+            raise AssertionError(f"{exc}; missing {missing}; extra {extra}; {state}") from None
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 - a directory holding ``msrun_log/`` or ``worker_*.log`` is a run named after the directory;
   its ranks are ``msrun_log/worker_N.log`` / ``worker_N.log`` plus ``scheduler.log`` (rank None);
 - a directory holding ``rank_N/`` subdirectories with ``*.log`` files (MindFormers' output) is a run;
+- a directory with a ``run.json`` (``analyzer launch``) is a run; its logs are where ``logs`` says;
 - a directory whose subdirectories are runs is a group of runs; loose ``*.log`` / ``*.out`` files in
   a directory that is not a run are runs of their own;
 - a single file is a run named after its stem, its rank from its name or, failing that, from its
@@ -86,18 +87,43 @@ def _rank_dir_files(directory: Path) -> list[RankFile]:
     return files
 
 
-def _launched_console(directory: Path) -> list[RankFile]:
-    """A run started by ``analyzer launch`` (``run.json``) whose launcher writes no log files of
-    its own (``logs`` null): its ``console.log`` is its log. For msrun runs it is not (msrun
-    echoes the worker logs there: reading it too would count every line twice)."""
+def _run_record(directory: Path) -> dict:
+    """The ``run.json`` of a run started by ``analyzer launch`` ({} for any other directory)."""
     import json
 
     try:
         record = json.loads((directory / "run.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _launched_logs(directory: Path) -> list[RankFile]:
+    """A launched run's logs where its ``run.json`` says (``logs``: a directory or a file,
+    relative to the run directory or absolute): worker logs, ``rank_N/`` or loose log files."""
+    logs = _run_record(directory).get("logs")
+    if not isinstance(logs, str) or not logs:
         return []
+    where = directory / logs
+    if where.is_file():
+        return [RankFile(where, rank_from_name(where.name) or 0)]
+    if not where.is_dir() or where.resolve() == directory.resolve():
+        return []
+    loose = [
+        RankFile(f, rank_from_name(f.name) or 0)
+        for f in sorted(where.iterdir())
+        if f.is_file() and f.suffix in _LOG_SUFFIXES
+    ]
+    return _worker_files(where) or _rank_dir_files(where) or loose
+
+
+def _launched_console(directory: Path) -> list[RankFile]:
+    """A run started by ``analyzer launch`` (``run.json``) whose launcher writes no log files of
+    its own (``logs`` null): its ``console.log`` is its log. For msrun runs it is not (msrun
+    echoes the worker logs there: reading it too would count every line twice)."""
+    record = _run_record(directory)
     console = directory / "console.log"
-    if isinstance(record, dict) and not record.get("logs") and console.is_file():
+    if record and not record.get("logs") and console.is_file():
         return [RankFile(console, 0)]
     return []
 
@@ -135,7 +161,12 @@ def _profiler_dirs(directory: Path) -> list[Path]:
 
 
 def run_from_dir(directory: Path, group: str | None = None) -> Run:
-    files = _worker_files(directory) or _rank_dir_files(directory) or _launched_console(directory)
+    files = (
+        _launched_logs(directory)
+        or _worker_files(directory)
+        or _rank_dir_files(directory)
+        or _launched_console(directory)
+    )
     return Run(directory.name, directory, files, _profiler_dirs(directory), group)
 
 

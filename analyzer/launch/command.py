@@ -179,8 +179,9 @@ def plan(spec: Spec, variant: Variant, run_dir: Path, *, dry_run: bool = False) 
     logs = spec.logs
     if spec.launcher == "msrun":
         cfg = {**spec.msrun, **variant.msrun}
+        cfg["log_dir"] = str(cfg.get("log_dir") or logs or MSRUN_DEFAULTS["log_dir"])
         argv = msrun_argv(cfg, run_dir, dry) + command
-        logs = logs or str(cfg.get("log_dir", MSRUN_DEFAULTS["log_dir"]))
+        logs = logs or cfg["log_dir"]
     elif spec.launcher == "torchrun":
         cfg = {**spec.torchrun, **variant.torchrun}
         argv = torchrun_argv(cfg) + command

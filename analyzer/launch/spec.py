@@ -7,7 +7,8 @@ A spec (every key optional except ``command``)::
     launcher = "msrun"              # msrun | torchrun | command
     cwd = "."                        # relative to the spec file
     env = { GLOG_v = "2" }
-    logs = "msrun_log"               # where the logs appear, relative to the run directory
+    logs = "msrun_log"               # where the logs appear: relative to the run dir, or absolute
+                                     # (default: msrun's log_dir; for command: console.log)
     dry_run = false                  # MindSpore simulation: MS_SIMULATION_LEVEL=1, MS_DRY_RUN=1, --sim_level 1
     world_size = 8                   # for the tp × pp × cp rule (default: msrun worker_num)
     params = { tp = 1, pp = 1, recompute_args = [] }

@@ -113,8 +113,11 @@ def strategy_label(config: Mapping[str, str], run_name: str, *, omit: Collection
     return "+".join(p for p in parts if p)
 
 
+#: Name tokens at word boundaries: a size may follow a digit (``tp2pp4``) but never a letter
+#: (``fsdp2`` is not DP2), a word stands alone (``string`` holds no ring).
 _NAME_TOKENS = re.compile(
-    r"(tp|pp|cp|dp)([0-9]+)|(vpp)|(recompute|recomp)|(ring)|(ulysses)|(hybrid)|(dry_?run)"
+    r"(?<![a-z])(?:(?P<dim>tp|pp|cp|dp)(?P<size>[0-9]+)"
+    r"|(?P<flag>vpp|recompute|recomp|ring|ulysses|hybrid)(?![a-z]))"
 )
 
 
@@ -124,11 +127,10 @@ def label_from_name(run_name: str, *, dryrun: bool = False) -> str:
     sizes: dict[str, str] = {}
     flags: set[str] = set()
     for m in _NAME_TOKENS.finditer(name):
-        if m.group(1):
-            sizes.setdefault(m.group(1), m.group(2))
+        if m["dim"]:
+            sizes.setdefault(m["dim"], m["size"])
         else:
-            flag = next(g for g in m.groups()[2:] if g).replace("_", "")
-            flags.add("recompute" if flag.startswith("recomp") else flag)
+            flags.add("recompute" if m["flag"].startswith("recomp") else m["flag"])
     if not sizes:
         return ""
     layout = dict(sizes)
@@ -142,7 +144,7 @@ def label_from_name(run_name: str, *, dryrun: bool = False) -> str:
         parts.append(f"CP{sizes['cp']}({algo})" if algo else f"CP{sizes['cp']}")
     if "recompute" in flags:
         parts.append("Recompute")
-    if dryrun or "dryrun" in flags:
+    if dryrun:  # a "dryrun" in the name alone is judged by the caller (summary.is_dryrun)
         parts.append("DryRun")
     return "+".join(p for p in parts if p)
 

@@ -123,12 +123,16 @@ def _world_size(data: RunData, config: dict[str, str]) -> int | None:
     return len(ranks) if len(ranks) > 1 else None
 
 
-def is_dryrun(config: dict[str, str], name: str) -> bool:
-    """Config ``dryrun`` (MS_SIMULATION_LEVEL / --sim_level seen), else the name as a last resort."""
+def is_dryrun(config: dict[str, str], name: str, *, has_steps: bool = False) -> bool:
+    """Config ``dryrun`` (MS_SIMULATION_LEVEL / --sim_level seen), else the name as a last resort:
+    only its last component (a run's name may include its parent folder), and never for a run
+    that logged training steps (a dry run logs none)."""
     flag = cfg_flag(config, "dryrun")
     if flag is not None:
         return flag
-    return re.search(r"dry_?run", name.lower()) is not None
+    if has_steps:
+        return False
+    return re.search(r"dry_?run", name.lower().rsplit("/", 1)[-1]) is not None
 
 
 def _peak(memory: dict[str, float]) -> tuple[float | None, str | None]:
@@ -176,7 +180,7 @@ def _row(
         "run": data.name,
         "strategy": strategy_label(config, data.name, omit=omit),
         "status": run_status(data),
-        "dryrun": is_dryrun(config, data.name),
+        "dryrun": is_dryrun(config, data.name, has_steps=bool(stats.get("steps"))),
         "world_size": world,
         **{
             k: cfg_int(config, k)

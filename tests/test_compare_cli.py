@@ -5,7 +5,9 @@ Regenerate the goldens after an intended change with ``ANALYZER_UPDATE_GOLDEN=1 
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -108,8 +110,6 @@ def test_mixed_formats_in_one_comparison(
         str(real_logs / "deepspeed_hf" / "llm_action_megatron_deepspeed_llama_run.log"),
     ]
     assert main(["compare", *paths, "--format", "json"]) == 0
-    import json
-
     rows = {r["run"]: r for r in json.loads(capsys.readouterr().out)}
     assert len(rows) == 4
     assert (
@@ -117,3 +117,19 @@ def test_mixed_formats_in_one_comparison(
         and rows["tp2pp2_real"]["peak_actual_mb"] == 57400
     )
     assert rows["llm_action_megatron_gpt2_pp4_run"]["peak_memory_mb"] == 7766
+
+
+def test_a_real_run_under_a_dryrun_folder_is_not_a_dry_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two runs named tp2pp2_real get their parent in the name (``qwen25_7b_dryrun/...``): that
+    folder name must not make the real run a dry run, nor pair the two."""
+    shutil.copytree(REPO / "sample_logs/qwen25_7b_dryrun/tp2pp2_real", tmp_path / "o/tp2pp2_real")
+    src = "sample_logs/qwen25_7b_dryrun/tp2pp2_real"
+    assert main(["compare", src, str(tmp_path / "o/tp2pp2_real"), "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 2
+    assert not any(r["dryrun"] or "DryRun" in r["strategy"] for r in rows)
+    assert main(["compare", src, src, "--format", "json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["strategy"] == "TP2PP2+SP+DistOpt" and not row["dryrun"]

@@ -200,6 +200,38 @@ def test_strategy_labels_from_directory_names() -> None:
     assert strategy_label({}, "tp2pp4_vpp") == "TP2PP4+VPP"
 
 
+def test_name_tokens_match_at_word_boundaries_only() -> None:
+    """``fsdp2`` is not DP2, ``string`` holds no ring, ``vpp2`` is no PP2."""
+    assert label_from_name("mindspeed_llm_fsdp2_pretrain_qwen3_8b_npu") == ""
+    assert label_from_name("tp2_cp2_substring") == "TP2+CP2"
+    assert label_from_name("tp2pp4vpp2") == "TP2PP4+VPP"
+    assert label_from_name("bootstrap_dp2") == "TP1PP1DP2"
+
+
+def test_real_fsdp2_log_is_not_labelled_dp2(real_logs: Path) -> None:
+    path = real_logs / "megatron" / "mindspeed_llm_fsdp2_pretrain_qwen3_8b_npu.log"
+    row = compare_table(load_paths([path])).table.row(0, named=True)
+    assert "DP2" not in row["strategy"]
+
+
+def test_dryrun_by_name_reads_the_last_component_and_never_a_run_with_steps(
+    tmp_path: Path,
+) -> None:
+    """A real run under a folder named ``*_dryrun`` (its name then includes the folder) is not a
+    dry run; nor is a run that logged steps, whatever its name; a step-less one named so is."""
+    cfg = {"tp": "2", "pp": "2"}
+    real = make_run(tmp_path, "qwen_dryrun/tp2pp2_real", steps=steps_of([1.0] * 3), config=cfg)
+    named = make_run(tmp_path, "tp2pp2_dryrun_steps", steps=steps_of([1.0] * 3), config=cfg)
+    dry = make_run(tmp_path, "tp2pp2_dry_run", config=cfg, memory=[(0, "peak_actual", 1.0)])
+    rows = {r["run"]: r for r in compare_table([real, named, dry]).table.iter_rows(named=True)}
+    assert not rows["qwen_dryrun/tp2pp2_real"]["dryrun"]
+    assert rows["qwen_dryrun/tp2pp2_real"]["strategy"] == "TP2PP2"
+    assert not rows["tp2pp2_dryrun_steps"]["dryrun"]
+    assert (
+        rows["tp2pp2_dry_run"]["dryrun"] and rows["tp2pp2_dry_run"]["strategy"] == "TP2PP2+DryRun"
+    )
+
+
 def test_shared_flags_are_left_out_of_labels(tmp_path: Path) -> None:
     on = {"tp": "2", "pp": "2", "sp": "true", "distributed_optimizer": "true"}
     a = make_run(tmp_path, "a", config=on)

@@ -10,17 +10,33 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from analyzer.errors import InputError
 from analyzer.launch import runner, supervisor
-from analyzer.launch.spec import Spec
+from analyzer.launch.command import plan
+from analyzer.launch.spec import Spec, Variant
 from analyzer.launch.sweep import Skipped, expand, select
+
+
+def check_variants(spec: Spec, variants: list[Variant], runs_dir: Path, *, dry_run: bool) -> None:
+    """Resolve every variant (placeholders, launcher) without creating anything: a problem is an
+    InputError naming the spec file and the variant, raised before any run directory exists."""
+    for variant in variants:
+        stand_in = runs_dir.resolve() / f"{variant.name}-YYYYmmdd-HHMMSS"
+        try:
+            plan(spec, variant, stand_in, dry_run=dry_run)
+        except InputError as exc:
+            where = f"{spec.path}: " if spec.path else ""
+            raise InputError(f"{where}variant {variant.name!r}: {exc}") from None
 
 
 def prepare_sweep(
     spec: Spec, runs_dir: Path, names: list[str] | None = None, *, dry_run: bool = False
 ) -> tuple[list[Path], list[Skipped]]:
-    """Create a queued run directory for every selected variant; returns them and the skipped."""
+    """Create a queued run directory for every selected variant; returns them and the skipped.
+    Every variant is resolved first, so a bad one leaves nothing behind."""
     variants, skipped = expand(spec)
     chosen = select(variants, names)
+    check_variants(spec, chosen, runs_dir, dry_run=dry_run)
     return [runner.prepare(runs_dir, spec, v, dry_run=dry_run) for v in chosen], skipped
 
 

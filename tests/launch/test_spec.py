@@ -156,3 +156,19 @@ def test_qwen_example_spec_expands_to_the_tutorial_strategies(tmp_path: Path) ->
     dry = plan(spec, by_name["tp4pp2-dryrun"], tmp_path)
     assert "--sim_level=1" in dry.argv and dry.env["MS_DRY_RUN"] == "1"
     assert dry.env["GLOG_v"] == "1"
+
+
+def test_a_bad_variant_creates_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every selected variant is resolved before the first run directory is created."""
+    path = write_spec(
+        tmp_path,
+        'command = ["echo", "{x}"]\n[[variants]]\nname = "a"\nparams = { x = 1 }\n'
+        '[[variants]]\nname = "b"\n',
+    )
+    runs = tmp_path / "runs"
+    assert main(["launch", str(path), "--runs-dir", str(runs)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path.resolve()}: variant 'b': command[1]: placeholder {{x}} has no value" in err
+    assert not runs.exists()
+    assert main(["launch", str(path), "--runs-dir", str(runs), "--variant", "a"]) == 0
+    assert len(list(runs.iterdir())) == 1

@@ -23,6 +23,7 @@ from typing import Any
 import polars as pl
 
 from analyzer import __version__
+from analyzer.atomic import target_mode
 from analyzer.errors import InputError
 from analyzer.store import RunData
 from analyzer.summary import Comparison, compare_table
@@ -111,9 +112,13 @@ def export_runs(
     check_target(out, force)
     comparison = comparison if comparison is not None else compare_table(datas)
     parent = out.parent if str(out.parent) else Path(".")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
+    except OSError as exc:
+        raise InputError(f"{out}: cannot write there ({exc.strerror})") from None
     try:
         _write_all(tmp, datas, comparison)
+        tmp.chmod(target_mode(out, directory=True))  # mkdtemp's 0700 → mkdir's, or the old one's
         if out.is_dir():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=parent))
             os.replace(out, old / "export")

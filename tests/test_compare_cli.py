@@ -133,3 +133,28 @@ def test_a_real_run_under_a_dryrun_folder_is_not_a_dry_run(
     assert main(["compare", src, src, "--format", "json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
     assert row["strategy"] == "TP2PP2+SP+DistOpt" and not row["dryrun"]
+
+
+@pytest.mark.parametrize("verb", ["compare", "profile", "parse"])
+def test_output_onto_a_directory_is_an_input_error(
+    verb: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for force in ([], ["--force"]):
+        assert main([verb, "sample_logs/qwen25_7b_dryrun", "-o", str(tmp_path), *force]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "is a directory" in err, err
+    assert list(tmp_path.iterdir()) == []  # no temporary file left behind
+
+
+def test_output_mode_follows_umask_and_force_keeps_the_old_mode(tmp_path: Path) -> None:
+    target = tmp_path / "t.md"
+    args = ["compare", "sample_logs/qwen25_7b_dryrun", "-o", str(target)]
+    old = os.umask(0o027)
+    try:
+        assert main(args) == 0
+        assert target.stat().st_mode & 0o777 == 0o640  # 0o666 & ~umask, as open() gives
+        target.chmod(0o604)
+        assert main([*args, "--force"]) == 0
+        assert target.stat().st_mode & 0o777 == 0o604  # the replaced file's own mode
+    finally:
+        os.umask(old)

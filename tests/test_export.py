@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import duckdb
@@ -69,3 +70,18 @@ def test_export_needs_an_output(capsys: pytest.CaptureFixture[str]) -> None:
         main(["export", str(SAMPLES)])
     assert exc.value.code == 2
     assert "-o/--output" in capsys.readouterr().err
+
+
+def test_export_directory_mode_follows_umask_and_force_keeps_it(tmp_path: Path) -> None:
+    out = tmp_path / "frames"
+    args = ["export", str(SAMPLES / "qwen25_7b_dryrun"), "-o", str(out)]
+    old = os.umask(0o022)
+    try:
+        assert main(args) == 0
+        assert out.stat().st_mode & 0o777 == 0o755  # mkdir's mode, not mkdtemp's 0700
+        assert all(p.stat().st_mode & 0o777 == 0o644 for p in out.iterdir())
+        out.chmod(0o750)
+        assert main([*args, "--force"]) == 0
+        assert out.stat().st_mode & 0o777 == 0o750
+    finally:
+        os.umask(old)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -35,7 +36,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("spec", type=Path, metavar="SPEC.toml")
     p.add_argument("--variant", action="append", metavar="NAME", help="only this variant (repeat)")
     p.add_argument("--runs-dir", type=Path, default=Path("runs"), help="default: ./runs")
-    p.add_argument("--detach", action="store_true", help="run in the background, own session")
+    p.add_argument(
+        "--detach",
+        action="store_true",
+        help="run in the background, own session: survives the terminal (a foreground sweep is "
+        "stopped when its terminal closes)",
+    )
     p.add_argument("--parallel", type=int, default=1, metavar="N", help="runs at once (default 1)")
     p.add_argument("--dry-run", action="store_true", help="MindSpore simulation (memory only)")
     p.add_argument("--grace", type=float, default=30.0, help="SIGTERM→SIGKILL delay on stop")
@@ -101,8 +107,9 @@ def run(args: argparse.Namespace) -> int:
     records, interrupted = run_foreground(
         run_dirs, parallel=args.parallel, grace=args.grace, on_event=print_event
     )
-    for d in run_dirs:
-        print(d)
+    with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+        for d in run_dirs:
+            print(d, flush=True)
     if interrupted:
         return 130
     return 1 if any(r.get("status") != "finished" for r in records.values()) else 0

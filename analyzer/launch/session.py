@@ -42,11 +42,13 @@ def prepare_sweep(
 
 @contextmanager
 def stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGINT/SIGTERM set ``stop`` (the queue then stops its runs) instead of killing us."""
+    """SIGINT/SIGTERM/SIGHUP set ``stop`` (the queue then stops its runs and records them
+    ``stopped``) instead of killing us. SIGHUP is the terminal closing: a foreground sweep
+    ends with it, cleanly; ``--detach`` is the way to keep a sweep running without a terminal."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     for sig in old:
         signal.signal(sig, lambda *_: stop.set())
     try:

@@ -9,6 +9,7 @@ turn is skipped; SIGINT/SIGTERM to the supervisor stops the running runs and the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -28,6 +29,17 @@ POLL_S = 0.2
 
 def _quiet(_kind: str, _run_dir: Path, _record: dict[str, Any]) -> None:
     return None
+
+
+def _guarded(on_event: Event) -> Event:
+    """Progress output that cannot break the queue: once the terminal is gone (SIGHUP, a closed
+    pipe) writing to it fails, and the runs must still be stopped and recorded."""
+
+    def call(kind: str, run_dir: Path, record: dict[str, Any]) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            on_event(kind, run_dir, record)
+
+    return call
 
 
 def _start_next(pending: list[Path], on_event: Event) -> tuple[Path, subprocess.Popen] | None:
@@ -73,7 +85,7 @@ def run_queue(
     stop: threading.Event | None = None,
 ) -> dict[Path, dict[str, Any]]:
     """Run every prepared run; returns the final record of each (by run directory)."""
-    on_event = on_event or _quiet
+    on_event = _guarded(on_event or _quiet)
     stop = stop or threading.Event()
     pending = list(run_dirs)
     running: dict[Path, subprocess.Popen] = {}

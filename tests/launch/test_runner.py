@@ -156,9 +156,18 @@ def test_launched_runs_are_discovered_once(tmp_path: Path) -> None:
     assert found == {run_dir.name: ["console.log"], msrun_like.name: []}
 
 
-def test_interrupted_foreground_launch_stops_its_runs(tmp_path: Path) -> None:
-    marker = f"m-int-{os.getpid()}"
-    spec = _spec(tmp_path, "import time; print('up', flush=True); time.sleep(600)", marker)
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGHUP], ids=["int", "hup"])
+def test_interrupted_foreground_launch_stops_its_runs(tmp_path: Path, sig: signal.Signals) -> None:
+    """Ctrl-C, or the terminal closing (SIGHUP, its pipes gone): the running run is stopped and
+    the queued one too, both recorded ``stopped`` (not orphaned, not ``lost``)."""
+    marker = f"m-int-{sig.name}-{os.getpid()}"
+    code = "import time; print('up', flush=True); time.sleep(600)"
+    spec = write_spec(
+        tmp_path,
+        f'command = ["{{python}}", "-c", {json.dumps(code)}, "{marker}"]\n'
+        f'env = {{ LAUNCH_TEST_MARKER = "{marker}" }}\n'
+        '[[variants]]\nname = "first"\n[[variants]]\nname = "second"\n',
+    )
     runs = tmp_path / "runs"
     proc = subprocess.Popen(
         [sys.executable, "-m", "analyzer", "launch", str(spec), "--runs-dir", str(runs)],
@@ -166,17 +175,23 @@ def test_interrupted_foreground_launch_stops_its_runs(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    wait_until(lambda: runs.is_dir() and any(runs.iterdir()), what="run directory")
-    run_dir = _only_run(runs)
+    wait_until(lambda: runs.is_dir() and len(list(runs.iterdir())) == 2, what="run directories")
+    run_dir = next(d for d in sorted(runs.iterdir()) if d.name.startswith("first"))
     wait_until(
         lambda: (
             (run_dir / "console.log").exists() and "up" in (run_dir / "console.log").read_text()
         ),
         what="run up",
     )
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=60) == 130
-    assert registry.read_run(run_dir)["status"] == "stopped"
+    if sig == signal.SIGHUP:  # the terminal is gone: writing progress fails from now on
+        assert proc.stdout and proc.stderr
+        proc.stdout.close()
+        proc.stderr.close()
+    proc.send_signal(sig)
+    code = proc.wait(timeout=60)
+    assert sig == signal.SIGHUP or code == 130
+    assert [rec["status"] for _d, rec in registry.list_runs(runs)] == ["stopped", "stopped"]
+    assert registry.read_run(run_dir)["stop_requested"] is True
     assert processes_mentioning(marker) == []
 
 

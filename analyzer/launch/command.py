@@ -119,8 +119,23 @@ def find_tool(name: str) -> str:
     return found
 
 
+AUTO_PORT_ARG = "--master_port=auto"
+
+
 def _port(value: object) -> str:
-    return str(free_port() if value in (None, "auto") else value)
+    """The port as given; ``auto`` stays ``auto`` until the run starts (``resolve_port``)."""
+    return "auto" if value in (None, "auto") else str(value)
+
+
+def resolve_port(argv: list[str]) -> tuple[list[str], int | None]:
+    """The launcher's ``--master_port=auto`` (its first, before the user's command) → a port
+    free now, when the run starts (not when the sweep was prepared, minutes earlier)."""
+    if AUTO_PORT_ARG not in argv:
+        return argv, None
+    port = free_port()
+    out = list(argv)
+    out[out.index(AUTO_PORT_ARG)] = f"--master_port={port}"
+    return out, port
 
 
 def msrun_argv(cfg: dict[str, Any], run_dir: Path, dry_run: bool) -> list[str]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from analyzer.errors import InputError
 from analyzer.launch import registry
-from analyzer.launch.command import plan
+from analyzer.launch.command import plan, resolve_port
 from analyzer.launch.spec import Spec, Variant
 
 CONSOLE = "console.log"
@@ -80,6 +80,9 @@ def prepare(runs_dir: Path, spec: Spec, variant: Variant, *, dry_run: bool = Fal
             "env": p.env,
             "logs": p.logs,
             "params": p.params,
+            "master_port": p.launcher_config.get("master_port", "auto")
+            if spec.launcher in ("msrun", "torchrun")
+            else None,
         },
     )
     return run_dir
@@ -89,10 +92,14 @@ def start(run_dir: Path, supervisor_pid: int | None = None) -> subprocess.Popen[
     """Start a prepared run in its own session; run.json says ``running`` with pid and pgid."""
     record = registry.read_run(run_dir)
     env = {**os.environ, **record.get("env", {})}
+    changes: dict[str, Any] = {}
+    if record.get("master_port") == "auto":
+        changes["command"], changes["master_port"] = resolve_port(record["command"])
+    command = changes.get("command", record["command"])
     console = open(run_dir / CONSOLE, "ab")  # noqa: SIM115 - handed to the child
     try:
         proc = subprocess.Popen(
-            record["command"],
+            command,
             cwd=record.get("cwd") or None,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -104,12 +111,13 @@ def start(run_dir: Path, supervisor_pid: int | None = None) -> subprocess.Popen[
         registry.update_run(
             run_dir, status="failed", exit_code=127, end=registry.now_iso(), note=str(exc)
         )
-        raise InputError(f"{run_dir.name}: cannot start {record['command'][0]!r} ({exc})") from None
+        raise InputError(f"{run_dir.name}: cannot start {command[0]!r} ({exc})") from None
     finally:
         console.close()
     sup = supervisor_pid or os.getpid()
     registry.update_run(
         run_dir,
+        **changes,
         status="running",
         pid=proc.pid,
         pgid=proc.pid,

@@ -13,6 +13,7 @@ A spec (every key optional except ``command``)::
     world_size = 8                   # for the tp × pp × cp rule (default: msrun worker_num)
     params = { tp = 1, pp = 1, recompute_args = [] }
     msrun = { worker_num = 8, local_worker_num = 8, master_port = "auto", log_dir = "msrun_log", join = true }
+                                     # master_port "auto": a port free when the run starts (run.json)
     torchrun = { nproc_per_node = 8, nnodes = 1, master_port = "auto" }
 
     [matrix]                          # every combination becomes a variant

@@ -164,18 +164,27 @@ def data_parallel(config: Mapping[str, str], world: int | None) -> int | None:
     return None
 
 
+def micro_batches(config: Mapping[str, str], world: int | None, gbs: int | None) -> int | None:
+    """Micro-batches per step: global batch / (micro batch × dp), else as the logs print it
+    (Megatron's ``setting number of micro-batches to constant N``)."""
+    mbs = cfg_int(config, "micro_batch_size")
+    dp = data_parallel(config, world)
+    gbs = gbs or cfg_int(config, "global_batch_size")
+    if mbs and dp and gbs:
+        return max(1, gbs // (mbs * dp))
+    printed = cfg_int(config, "num_micro_batches")
+    return printed if printed and printed > 0 else None
+
+
 def bubble_fraction(config: Mapping[str, str], world: int | None, gbs: int | None) -> float | None:
-    """Theoretical 1F1B pipeline bubble (p−1)/(v·m + p−1), m = global batch / (micro batch × dp)."""
+    """Theoretical 1F1B pipeline bubble (p−1)/(v·m + p−1), m from :func:`micro_batches`."""
     pp = cfg_int(config, "pp")
     if pp is None:
         return None
     if pp <= 1:
         return 0.0
-    mbs = cfg_int(config, "micro_batch_size")
-    dp = data_parallel(config, world)
-    gbs = gbs or cfg_int(config, "global_batch_size")
-    if not (mbs and dp and gbs):
+    m = micro_batches(config, world, gbs)
+    if m is None:
         return None
-    micro_batches = max(1, gbs // (mbs * dp))
     v = vpp_of(config) or 1
-    return (pp - 1) / (v * micro_batches + pp - 1)
+    return (pp - 1) / (v * m + pp - 1)

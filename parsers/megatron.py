@@ -21,12 +21,14 @@ from parsers.megatron_fields import (
 from parsers.megatron_samples import MEGATRON_SAMPLES
 from parsers.megatron_setup import (
     ARGS_END,
+    MICRO_BATCHES,
     argument_line,
     checkpoint_line,
     event,
     initialized_line,
     is_args_banner,
     is_minmax_header,
+    micro_batches_line,
     minmax_line,
     timer_line,
     validation_line,
@@ -47,6 +49,7 @@ class MegatronParser(BaseParser):
         "arguments",
         "using world size:",
         "> initialized ",
+        MICRO_BATCHES,
         "validation loss at ",
         "checkpoint",
         "] datetime:",
@@ -136,7 +139,14 @@ class MegatronParser(BaseParser):
         if is_args_banner(stripped):
             self._in_args = ARGS_END not in stripped
             return []
-        for handler in (validation_line, checkpoint_line, world_size_line, initialized_line):
+        handlers = (
+            validation_line,
+            checkpoint_line,
+            world_size_line,
+            initialized_line,
+            micro_batches_line,
+        )
+        for handler in handlers:
             got = handler(text, lineno)
             if got is not None:
                 return got

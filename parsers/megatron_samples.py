@@ -205,6 +205,10 @@ MEGATRON_SAMPLES: list[tuple[str, list[Record]]] = [
         "> initialized pipeline model parallel with size 4",
         [{"kind": "config", "key": "pp", "value": "4"}],
     ),
+    (  # Megatron's micro-batch calculator (llm-action pp4 run): m of the pipeline bubble
+        "setting number of micro-batches to constant 4",
+        [{"kind": "config", "key": "num_micro_batches", "value": "4"}],
+    ),
     (
         " validation loss at iteration 1000 | lm loss value: 6.355064E+00 | lm loss PPL:"
         " 5.753991E+02 | ",

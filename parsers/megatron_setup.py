@@ -110,6 +110,18 @@ def initialized_line(text: str, lineno: int) -> list[Record] | None:
     return [config(key, size, lineno)]
 
 
+MICRO_BATCHES = "setting number of micro-batches to constant "
+
+
+def micro_batches_line(text: str, lineno: int) -> list[Record] | None:
+    """``setting number of micro-batches to constant 4`` → num_micro_batches=4 (per step)."""
+    i = text.find(MICRO_BATCHES)
+    if i < 0:
+        return None
+    value = text[i + len(MICRO_BATCHES) :].strip()
+    return [config("num_micro_batches", value, lineno)] if is_uint(value) else None
+
+
 def timer_line(text: str, lineno: int, step: int | None) -> list[Record] | None:
     """``time (ms) | forward-backward: 123.4 | optimizer: 5.6 |`` → one timer record per name."""
     i = text.find("time (ms)")

@@ -134,6 +134,15 @@ def test_bubble_with_virtual_stages() -> None:
     assert bubble_fraction({"pp": "2"}, 8, 16) is None  # micro-batch size unknown: not guessed
 
 
+def test_bubble_from_the_printed_number_of_micro_batches() -> None:
+    """Megatron's ``setting number of micro-batches to constant N`` gives m when the batch sizes
+    do not; sizes that are all known still win."""
+    assert bubble_fraction({"pp": "4", "num_micro_batches": "4"}, None, None) == 3 / 7
+    assert bubble_fraction({"pp": "2", "num_micro_batches": "4"}, 4, None) == 1 / 5
+    sizes = {"pp": "2", "num_micro_batches": "4", "micro_batch_size": "1", "dp": "1"}
+    assert bubble_fraction(sizes, 2, 16) == 1 / 17
+
+
 def test_run_without_steps_gets_a_row(tmp_path: Path) -> None:
     data = make_run(
         tmp_path, "dry", memory=[(0, "peak_actual", 57341.0), (0, "device_total", 65536.0)]
@@ -347,6 +356,9 @@ def test_real_megatron_logs_compare_sensibly(real_logs: Path) -> None:
     assert rows["llm_action_megatron_gpt2_pp4_run"]["peak_memory_mb"] == 7766.0
     assert 300 < rows["llm_action_megatron_gpt2_pp4_run"]["step_time_ms_median"] < 450
     assert rows["llm_action_megatron_gpt2_single_gpu_full_startup"]["steps"] == 0
+    assert round(rows["llm_action_megatron_gpt2_pp4_run"]["bubble_pct"], 1) == 42.9
+    assert rows["llm_action_megatron_gpt2_tp_run"]["strategy"] == "TP2PP2"
+    assert rows["llm_action_megatron_gpt2_tp_run"]["bubble_pct"] == pytest.approx(20.0)
 
 
 def test_steps_come_from_the_reporting_rank(tmp_path: Path) -> None:

@@ -49,6 +49,7 @@ def test_pp4_run_step_100_and_rank0_memory() -> None:
     assert {(r["key"], r["value"]) for r in records if r["kind"] == "config"} == {
         ("tp", "1"),
         ("pp", "4"),
+        ("num_micro_batches", "4"),  # "setting number of micro-batches to constant 4"
     }
 
 

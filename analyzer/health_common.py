@@ -8,7 +8,7 @@ import math
 import os
 import re
 import socket
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -31,14 +31,24 @@ class Finding:
     step: int | None
     message: str
     evidence: str | None
+    #: What the finding is about when its rank or step may move as the run grows (a leak's
+    #: onset, the ranks that timed out after a root cause); not shown, not compared.
+    topic: str | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The contract's fields (``topic`` is internal)."""
+        out = asdict(self)
+        del out["topic"]
+        return out
 
     @property
-    def key(self) -> tuple[str, str, int | None]:
-        """Identity across re-checks of a growing run (rule, run, rank): for 'new finding' alerts."""
-        return (self.rule, self.run, self.rank)
+    def key(self) -> tuple[Any, ...]:
+        """Identity across re-checks of a growing run, for "new finding" alerts (``watch
+        --alerts``, the TUI): (rule, run, rank, step), or (rule, run, topic) when the finding
+        has a topic, so that a moving onset or a growing list of ranks is not a new finding."""
+        if self.topic is not None:
+            return (self.rule, self.run, self.topic)
+        return (self.rule, self.run, self.rank, self.step)
 
 
 def evidence(source: str | None, line: int | None) -> str | None:

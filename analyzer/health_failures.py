@@ -185,20 +185,22 @@ def _leaks(data: RunData, p: dict) -> list[Finding]:
                 f"{metric} memory rising step after step: {values[at]:.0f} -> {values[-1]:.0f} MB "
                 f"from step {row['step']} to {series['step'][-1]} (a leak?)"
             )
-            found.append(_mem_finding(data, rank, row, msg, "warning"))
+            found.append(_mem_finding(data, rank, row, msg, f"leak rank {rank}"))
             break
     return found
 
 
-def _mem_finding(data: RunData, rank, row: dict, msg: str, severity: str) -> Finding:
+def _mem_finding(data: RunData, rank, row: dict, msg: str, topic: str) -> Finding:
+    """A warning whose step (a leak's onset, the peak) moves as the run grows: keyed by topic."""
     return Finding(
         rule="memory_growth",
-        severity=severity,
+        severity="warning",
         run=data.name,
         rank=rank,
         step=row["step"],
         message=msg,
         evidence=evidence(row["source"], row["line"]),
+        topic=topic,
     )
 
 
@@ -217,7 +219,7 @@ def _near_total(data: RunData, p: dict) -> list[Finding]:
                 f"{row['metric']} {row['mb']:.0f} MB is {row['mb'] / total:.0%} of the "
                 f"device's {total:.0f} MB"
             )
-            found.append(_mem_finding(data, rank, row, msg, "warning"))
+            found.append(_mem_finding(data, rank, row, msg, f"near total rank {rank}"))
     return found
 
 

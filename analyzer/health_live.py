@@ -1,7 +1,7 @@
 """Health findings while runs are being written: new findings only, as ``alert`` records.
 
 :class:`AlertTracker` re-checks a live store at most every ``interval`` seconds (``hang`` needs
-time to pass, not new lines) and reports each finding once, keyed by (rule, run, rank, step).
+time to pass, not new lines) and reports each finding once, keyed by ``Finding.key``.
 :class:`AlertFeed` glues it to ``analyzer watch --alerts``: alert records go through the same
 printer as parsed records, one writer at a time.
 """
@@ -64,9 +64,8 @@ class AlertTracker:
         self._cost = time.monotonic() - self._last
         fresh = []
         for f in findings:
-            key = (f.rule, f.run, f.rank, f.step)
-            if key not in self._seen:
-                self._seen.add(key)
+            if f.key not in self._seen:
+                self._seen.add(f.key)
                 fresh.append(f)
         return fresh
 

@@ -12,6 +12,7 @@ import math
 import statistics
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import replace
 
 import polars as pl
 
@@ -68,9 +69,7 @@ def merge_ranks(findings: list[Finding]) -> list[Finding]:
         first = min(group, key=lambda f: (f.rank is None, f.rank or 0))
         if len(group) > 1:
             ranks = [f.rank for f in group]
-            first = Finding(
-                **{**first.to_dict(), "message": f"{first.message} (on {ranks_text(ranks)})"}
-            )
+            first = replace(first, message=f"{first.message} (on {ranks_text(ranks)})")
         out.append(first)
     return sorted(out, key=lambda f: (f.step is None, f.step or 0, f.rank or 0))
 

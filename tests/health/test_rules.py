@@ -236,3 +236,25 @@ def test_dead_process_from_run_json_is_no_whole_run_hang(tmp_path):
     assert check([data], now=NOW) == []
     (tmp_path / "run.json").write_text('{"status": "finished"}')
     assert check([data], now=NOW) == []
+
+
+def test_a_leak_whose_onset_moves_is_alerted_once():
+    """As memory reports arrive, the leak's onset step moves (170, then 320): one alert, and
+    Finding.key is the identity AlertTracker uses."""
+    import random
+
+    from analyzer.health_live import AlertTracker
+
+    rng, mb, values = random.Random(1), 20000.0, []
+    for s in range(10, 401, 10):
+        mb += rng.choice([300, 300, 300, -100]) if s > 100 else rng.choice([50, -50])
+        values.append({"kind": "memory", "rank": 0, "step": s, "metric": "allocated", "mb": mb})
+    tracker, alerts, onsets = AlertTracker(interval=0.0), [], set()
+    for n in range(5, len(values) + 1):
+        fresh = tracker.new_findings([make_data([dict(v) for v in values[:n]])], now=NOW)
+        alerts += fresh
+        onsets |= {f.step for f in check([make_data([dict(v) for v in values[:n]])], now=NOW)}
+    assert len(onsets) > 1  # the onset did move
+    assert [f.rule for f in alerts] == ["memory_growth"]
+    assert alerts[0].key == ("memory_growth", "r", "leak rank 0")
+    assert "topic" not in alerts[0].to_dict()

@@ -23,6 +23,18 @@ def text_line(f: Finding) -> str:
     return f"{f.severity} {f.rule} {_flat(f.run)} {rank} {step}: {_flat(f.message)}{where}"
 
 
+def brief_line(f: Finding, width: int = 160) -> str:
+    """``rule run rankN stepN: message`` on one safe line of at most ``width`` characters
+    (a notification's line; the evidence is on the Events screen)."""
+    where = " ".join(
+        [_flat(f.run)]
+        + ([] if f.rank is None else [f"rank{f.rank}"])
+        + ([] if f.step is None else [f"step{f.step}"])
+    )
+    line = f"{f.rule} {where}: {_flat(f.message)}"
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
 def _gh_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 

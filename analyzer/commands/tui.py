@@ -10,8 +10,10 @@ EPILOG = """examples:
   analyzer tui sample_logs                  every run under sample_logs, live
   analyzer tui runs/tp2pp4 runs/tp4pp2      two runs side by side
   analyzer                                  the current directory (same as `analyzer tui .`)
+  analyzer tui runs/ --bell                 ring the bell when a new health finding appears
 
-keys: 1-5 switch screens, ? lists every key, ctrl+p opens the command palette, q quits."""
+keys: 1-5 switch screens, ? lists every key, ctrl+p opens the command palette, q quits.
+New health findings pop up as notifications (those already there when it opens: one summary)."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="run directories, groups of runs or log files (default: .)",
     )
+    p.add_argument(
+        "--bell", action="store_true", help="ring the terminal bell when a new finding appears"
+    )
     p.set_defaults(func=run)
 
 
@@ -41,4 +46,4 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{missing[0]}: no such file or directory")
     from analyzer.tui.app import run_app
 
-    return run_app(paths)
+    return run_app(paths, bell=args.bell)

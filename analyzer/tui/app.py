@@ -8,6 +8,7 @@ unhandled older one) and the handler updates the active screen. Nothing here par
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -15,6 +16,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 
+from analyzer.tui.alerts import FindingAlerts, Notice
 from analyzer.tui.colors import RunColours
 from analyzer.tui.screens import ScreenEntry, screen_entries
 from analyzer.tui.snapshot import Snapshot, build_snapshot
@@ -39,13 +41,28 @@ class AnalyzerApp(App[int]):
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, paths: Sequence[str], *, watch: bool = True, poll: float = 1.0) -> None:
+    def __init__(
+        self,
+        paths: Sequence[str],
+        *,
+        watch: bool = True,
+        poll: float = 1.0,
+        health_config: Any = None,
+        bell: bool = False,
+    ) -> None:
         self.entries: list[ScreenEntry] = screen_entries()
         self.MODES = {e.mode: e.factory for e in self.entries}
         super().__init__()
         self.paths = [str(p) for p in paths]
         self.watch_files = watch
         self.poll = poll
+        #: Health rule parameters and silences (``analyzer.health.HealthConfig``; None: defaults).
+        self.health_config = health_config
+        #: Ring the terminal bell when a new finding appears (``tui --bell``).
+        self.ring_bell = bell
+        self.alerts = FindingAlerts()
+        #: The notices shown so far (newest last, at most 50): what the toasts said.
+        self.notices: list[Notice] = []
         self.snapshot = Snapshot(watched=tuple(self.paths))
         self.colours = RunColours()
         self.marked: set[str] = set()
@@ -61,7 +78,9 @@ class AnalyzerApp(App[int]):
     def on_mount(self) -> None:
         self.switch_mode(self.entries[0].mode)
         if self.watch_files:
-            self.source = DataSource(self.paths, self._from_thread, poll=self.poll)
+            self.source = DataSource(
+                self.paths, self._from_thread, poll=self.poll, health_config=self.health_config
+            )
             self.source.start()
         else:
             self.load_once()
@@ -81,7 +100,12 @@ class AnalyzerApp(App[int]):
         records = sum(sum(d.stats.records.values()) for d in datas)
         for with_core in (False, True):  # paint the frames at once, then the core's numbers
             snap = build_snapshot(
-                datas, watched=self.paths, records=records, mode="read once", with_core=with_core
+                datas,
+                watched=self.paths,
+                records=records,
+                mode="read once",
+                with_core=with_core,
+                health_config=self.health_config,
             )
             self.post_message(SnapshotReady(snap))
 
@@ -96,6 +120,24 @@ class AnalyzerApp(App[int]):
         if self.focus_run not in self.snapshot.runs:
             self.focus_run = next(iter(sorted(self.snapshot.runs)), None)
         self.refresh_screen()
+        self._announce(self.snapshot)
+
+    def _announce(self, snap: Snapshot) -> None:
+        """A notification for findings that are new since the first paint (and the bell)."""
+        notice = self.alerts.update(snap.findings, complete=snap.complete, caught_up=snap.caught_up)
+        if notice is None:
+            return
+        self.notices = [*self.notices[-49:], notice]
+        timeout = 10.0 if notice.severity == "error" else None
+        self.notify(
+            notice.message,
+            title=notice.title,
+            severity=notice.severity,  # type: ignore[arg-type]
+            timeout=timeout,
+            markup=False,  # log text: never markup
+        )
+        if notice.bell and self.ring_bell:
+            self.bell()
 
     def refresh_screen(self) -> None:
         screen = self.screen
@@ -141,9 +183,9 @@ class AnalyzerApp(App[int]):
         self.refresh_screen()
 
 
-def run_app(paths: list[str]) -> int:
+def run_app(paths: list[str], *, health_config: Any = None, bell: bool = False) -> int:
     """Run the TUI until the user quits; the exit code."""
-    app = AnalyzerApp(paths or ["."])
+    app = AnalyzerApp(paths or ["."], health_config=health_config, bell=bell)
     result = app.run()
     return int(result or 0)
 

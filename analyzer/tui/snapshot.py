@@ -96,6 +96,8 @@ class Snapshot:
     core_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: When the snapshot was taken (time.time()): what "now" means for live runs.
     taken_at: float = 0.0
+    #: The findings cover every line the files held when watching began (none is "new" before).
+    caught_up: bool = True
 
 
 def core_module(name: str) -> Any | None:
@@ -204,12 +206,12 @@ def _comparison(datas: Sequence[RunData]) -> dict[str, dict[str, Any]]:
     return {row["run"]: row for row in table.iter_rows(named=True)}
 
 
-def _findings(datas: Sequence[RunData], now: float) -> tuple[Any, ...]:
+def _findings(datas: Sequence[RunData], now: float, config: Any = None) -> tuple[Any, ...]:
     health = core_module("health")
     if health is None or not datas:
         return ()
     try:
-        return tuple(health.check(list(datas), now=now))
+        return tuple(health.check(list(datas), config=config, now=now))
     except Exception:
         return ()
 
@@ -245,20 +247,23 @@ def build_snapshot(
     now: float | None = None,
     with_core: bool = True,
     reuse: Snapshot | None = None,
+    health_config: Any = None,
+    caught_up: bool = True,
 ) -> Snapshot:
     """A snapshot of ``datas`` (RunData, or views already taken) — call off the UI thread.
 
     ``with_core=False`` skips the comparison and health checks: either a quick first paint
     (numbers from the frames), or, with ``reuse``, the previous snapshot's core numbers kept
     while the frames move on (the checks then run at most about once a second).
+    ``health_config`` (an ``analyzer.health.HealthConfig``) sets rule parameters and silences.
     """
     now = time.time() if now is None else now
     views = datas if isinstance(datas, dict) else {d.name: run_view(d) for d in datas}
     if with_core:
         copies = [view_data(v) for v in views.values()]
-        core, findings = _comparison(copies), _findings(copies, now)
+        core, findings = _comparison(copies), _findings(copies, now, health_config)
     elif reuse is not None:
-        core, findings = reuse.core_rows, reuse.findings
+        core, findings, caught_up = reuse.core_rows, reuse.findings, reuse.caught_up
     else:
         core, findings = {}, ()
     alerts: dict[str, int] = {}
@@ -282,4 +287,5 @@ def build_snapshot(
         complete=with_core or reuse is not None,
         core_rows=core,
         taken_at=now,
+        caught_up=caught_up,
     )

@@ -63,10 +63,18 @@ class RateMeter:
 class DataSource:
     """Start with :meth:`start`; ``on_snapshot`` is called from a background thread."""
 
-    def __init__(self, paths: Sequence[str], on_snapshot: OnSnapshot, *, poll: float = 1.0):
+    def __init__(
+        self,
+        paths: Sequence[str],
+        on_snapshot: OnSnapshot,
+        *,
+        poll: float = 1.0,
+        health_config: Any = None,
+    ):
         self.paths = [str(p) for p in paths]
         self.on_snapshot = on_snapshot
         self.poll = poll
+        self.health_config = health_config
         self.meter = RateMeter()
         self.mode = "one-shot"
         self._session: Any = None
@@ -116,7 +124,11 @@ class DataSource:
         """Refresh statuses and health findings while any run is still going."""
         while not self._stop.wait(HEARTBEAT):
             previous = self._previous
-            if previous is None or any(row.status not in _OVER for row in previous.rows):
+            if (
+                previous is None
+                or not previous.caught_up
+                or any(row.status not in _OVER for row in previous.rows)
+            ):
                 self._emit(self._session.runs, core=self._core_due())
 
     def _watched(self) -> list[str]:
@@ -135,7 +147,16 @@ class DataSource:
         with lock:
             return {name: run_view(data) for name, data in list(runs.items())}
 
-    def _build(self, views: dict[str, Any], *, with_core: bool) -> Snapshot:
+    def _caught_up(self) -> bool:
+        """The files there at start are read (the poller reads everything each time)."""
+        session = self._session
+        if session is None:
+            return True
+        ready = getattr(session, "ready", None)
+        backlog = getattr(session, "backlog", None)
+        return (ready is None or ready.is_set()) and (backlog is None or backlog() == 0)
+
+    def _build(self, views: dict[str, Any], *, with_core: bool, caught_up: bool = True) -> Snapshot:
         return build_snapshot(
             views,
             watched=self._watched(),
@@ -145,6 +166,8 @@ class DataSource:
             mode=self.mode,
             with_core=with_core,
             reuse=None if with_core else self._previous,
+            health_config=self.health_config,
+            caught_up=caught_up,
         )
 
     def _core_due(self) -> bool:
@@ -157,7 +180,8 @@ class DataSource:
             if not (force or self._core_due()):
                 return
             start, self._core_seen = time.monotonic(), self._batches
-            snap = self._build(self._views(runs), with_core=True)
+            caught_up = self._caught_up()  # before the views: they then hold all of it
+            snap = self._build(self._views(runs), with_core=True, caught_up=caught_up)
             cost = time.monotonic() - start
             self._previous, self._last_core = snap, start
             self._interval = max(CORE_INTERVAL, cost / CORE_SHARE)

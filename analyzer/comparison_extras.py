@@ -71,23 +71,32 @@ def sort_table(table: pl.DataFrame, sort: str) -> pl.DataFrame:
     return table.sort(col, descending=descending, nulls_last=True, maintain_order=True)
 
 
-def _pair_rows(table: pl.DataFrame) -> list[tuple[dict, dict]]:
+def _pair_rows(table: pl.DataFrame) -> tuple[list[tuple[dict, dict]], list[str]]:
+    """(real, dry) rows of the same strategy, and a note for each dry run that could pair with
+    more than one real run (it pairs with the first; the labels do not tell them apart)."""
     rows = table.to_dicts()
     reals = [r for r in rows if not r["dryrun"]]
-    pairs = []
+    pairs, notes = [], []
     for dry in (r for r in rows if r["dryrun"]):
         key = base_label(dry["strategy"] or "")
-        match = next((r for r in reals if key and base_label(r["strategy"] or "") == key), None)
-        if match is not None:
-            pairs.append((match, dry))
-    return pairs
+        matches = [r for r in reals if key and base_label(r["strategy"] or "") == key]
+        if matches:
+            pairs.append((matches[0], dry))
+        if len(matches) > 1:
+            names = ", ".join(r["run"] for r in matches)
+            notes.append(
+                f"dry run {dry['run']}: {len(matches)} real runs share strategy {key} ({names});"
+                f" paired with {matches[0]['run']}"
+            )
+    return pairs, notes
 
 
-def dryrun_pairs(table: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Pair each dry run with the real run of the same strategy; add ``dryrun_of`` and diff columns."""
-    pairs = _pair_rows(table)
+def dryrun_pairs(table: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    """Pair each dry run with the real run of the same strategy; add ``dryrun_of`` and diff
+    columns. Also returns notes on ambiguous pairings."""
+    pairs, notes = _pair_rows(table)
     if not pairs:
-        return table, pl.DataFrame(schema=PAIR_SCHEMA)
+        return table, pl.DataFrame(schema=PAIR_SCHEMA), notes
     long_rows = []
     of: dict[str, str] = {}
     diffs: dict[str, dict[str, float | None]] = {}
@@ -117,7 +126,7 @@ def dryrun_pairs(table: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             for c in extra_cols
         ),
     )
-    return table, pl.DataFrame(long_rows, schema=PAIR_SCHEMA, orient="row")
+    return table, pl.DataFrame(long_rows, schema=PAIR_SCHEMA, orient="row"), notes
 
 
 def _pair_col_order(name: str) -> tuple[int, int]:

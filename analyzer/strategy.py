@@ -8,7 +8,7 @@ directory name read as a last resort (``tp2pp4_vpp`` → ``TP2PP4+VPP``).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 #: MindSpeed's context-parallel algorithms → the names users say.
 CP_ALGOS = {
@@ -91,13 +91,36 @@ def has_layout(config: Mapping[str, str]) -> bool:
     return any(cfg_int(config, k) is not None for k in ("tp", "pp", "cp", "dp"))
 
 
-def strategy_label(config: Mapping[str, str], run_name: str, *, omit: Collection[str] = ()) -> str:
-    """``TP2PP4+VPP``-style label; ``omit`` names detail flags shared by every compared run."""
+def noop_of(config: Mapping[str, str]) -> str | None:
+    """The noop layers as ``2,3,5,8`` (printed as ``{2, 3, 5, 8}``, ``[2, 3]`` or ``2,3``)."""
+    text = cfg_text(config, "noop_layers")
+    numbers = re.findall(r"[0-9]+", text or "")
+    return ",".join(numbers) if numbers else None
+
+
+#: Details a label shows only to tell apart runs whose labels would otherwise be the same.
+LABEL_DETAILS: dict[str, Callable[[Mapping[str, str]], object]] = {
+    "vpp_size": lambda c: vpp_of(c) or 1,
+    "noop_layers": noop_of,
+}
+
+
+def strategy_label(
+    config: Mapping[str, str],
+    run_name: str,
+    *,
+    omit: Collection[str] = (),
+    show: Collection[str] = (),
+) -> str:
+    """``TP2PP4+VPP``-style label; ``omit`` names detail flags shared by every compared run,
+    ``show`` the :data:`LABEL_DETAILS` that tell this run from another of the same label."""
     if not has_layout(config):
         return label_from_name(run_name, dryrun=cfg_flag(config, "dryrun") is True)
     parts = [_layout(config)]
-    if (vpp_of(config) or 1) > 1:
-        parts.append("VPP")
+    if (vpp := vpp_of(config) or 1) > 1:
+        parts.append(f"VPP{vpp}" if "vpp_size" in show else "VPP")
+    if "noop_layers" in show and (noop := noop_of(config)):
+        parts.append(f"Noop({noop})")
     cp = cfg_int(config, "cp")
     if cp is not None and cp > 1:
         algo = cfg_text(config, "cp_algo")
@@ -111,6 +134,30 @@ def strategy_label(config: Mapping[str, str], run_name: str, *, omit: Collection
     if cfg_flag(config, "dryrun"):
         parts.append("DryRun")
     return "+".join(p for p in parts if p)
+
+
+def label_details(
+    configs: Sequence[Mapping[str, str]], names: Sequence[str], omit: Collection[str]
+) -> list[frozenset[str]]:
+    """Per run, the :data:`LABEL_DETAILS` its label shows: those in which it differs from another
+    run whose label (dry-run marker aside) would otherwise be the same (VPP size, noop layers)."""
+    labels = [
+        base_label(strategy_label(c, n, omit=omit)) for c, n in zip(configs, names, strict=True)
+    ]
+    groups: dict[str, list[int]] = {}
+    for i, label in enumerate(labels):
+        if label:
+            groups.setdefault(label, []).append(i)
+    out = [frozenset[str]()] * len(labels)
+    for members in groups.values():
+        shown = frozenset(
+            name
+            for name, value in LABEL_DETAILS.items()
+            if len({value(configs[i]) for i in members}) > 1
+        )
+        for i in members:
+            out[i] = shown
+    return out
 
 
 #: Name tokens at word boundaries: a size may follow a digit (``tp2pp4``) but never a letter

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,15 @@ from analyzer.comparison_extras import add_baseline, dryrun_pairs, sort_table
 from analyzer.errors import InputError
 from analyzer.run_status import read_run_json, run_status
 from analyzer.store import RunData
-from analyzer.strategy import DETAIL_FLAGS, bubble_fraction, cfg_flag, cfg_int, has_layout, vpp_of
+from analyzer.strategy import (
+    DETAIL_FLAGS,
+    bubble_fraction,
+    cfg_flag,
+    cfg_int,
+    has_layout,
+    label_details,
+    vpp_of,
+)
 from analyzer.strategy import strategy_label as strategy_label
 from analyzer.summary_stats import memory_summary, per_step, step_summary
 from parsers.schema import CONFIG_KEYS
@@ -171,14 +179,18 @@ def _counts(stats: dict) -> dict[str, Any]:
 
 
 def _row(
-    data: RunData, stats: dict, memory: dict[str, float], omit: set[str], peak_tflops: float | None
+    data: RunData,
+    config: dict[str, str],
+    stats: dict,
+    memory: dict[str, float],
+    label: dict[str, Collection[str]],
+    peak_tflops: float | None,
 ) -> dict[str, Any]:
-    config = run_config(data)
     world = _world_size(data, config)
     peak, peak_metric = _peak(memory)
     row: dict[str, Any] = {
         "run": data.name,
-        "strategy": strategy_label(config, data.name, omit=omit),
+        "strategy": strategy_label(config, data.name, **label),
         "status": run_status(data),
         "dryrun": is_dryrun(config, data.name, has_steps=bool(stats.get("steps"))),
         "world_size": world,
@@ -215,11 +227,10 @@ def _row(
     return row
 
 
-def _shared_flags(datas: Sequence[RunData]) -> set[str]:
+def _shared_flags(configs: Sequence[dict[str, str]]) -> set[str]:
     """Detail flags with one value across every run: they distinguish nothing, so labels omit them."""
-    if len(datas) < 2:
+    if len(configs) < 2:
         return set()
-    configs = [run_config(d) for d in datas]
     return {f for f in DETAIL_FLAGS if len({cfg_flag(c, f) for c in configs}) == 1}
 
 
@@ -265,22 +276,31 @@ def compare_table(
         raise InputError(f"--warmup must be 0 or more, not {warmup}")
     stats = step_summary(per_step(datas), warmup)
     memory = memory_summary(datas)
-    omit = _shared_flags(datas)
+    configs = [run_config(d) for d in datas]
+    omit = _shared_flags(configs)
+    shows = label_details(configs, [d.name for d in datas], omit)
     rows = [
-        _row(d, stats.get(d.name, {}), memory.get(d.name, {}), omit, device_peak_tflops)
-        for d in datas
+        _row(
+            d,
+            config,
+            stats.get(d.name, {}),
+            memory.get(d.name, {}),
+            {"omit": omit, "show": show},
+            device_peak_tflops,
+        )
+        for d, config, show in zip(datas, configs, shows, strict=True)
     ]
     table = (
         pl.DataFrame(rows, schema=ROW_SCHEMA, orient="row")
         if rows
         else pl.DataFrame(schema=ROW_SCHEMA)
     )
-    table, pairs = dryrun_pairs(table)
+    table, pairs, pair_notes = dryrun_pairs(table)
     if baseline is not None:
         table = add_baseline(table, baseline)
     if sort is not None:
         table = sort_table(table, sort)
-    notes = _notes(rows, warmup) + [n for d in datas for n in d.notes]
+    notes = _notes(rows, warmup) + pair_notes + [n for d in datas for n in d.notes]
     warm = {r["run"]: r["warmup_steps"] or 0 for r in rows if r["steps"]}
     return Comparison(
         table, warm, notes, pairs, [_run_meta(d) for d in datas], baseline, device_peak_tflops

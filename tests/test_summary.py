@@ -381,3 +381,36 @@ def test_launch_spec_params_label_a_run_whose_logs_do_not_say(tmp_path: Path) ->
     (tmp_path / "variant-20250101-000000" / "run.json").write_text(json.dumps(spec))
     row = compare_table([data]).table.row(0, named=True)
     assert row["strategy"] == "TP2PP4" and row["status"] == "finished"
+
+
+def test_labels_tell_apart_runs_differing_only_in_vpp_size_or_noop_layers(tmp_path: Path) -> None:
+    base = {"tp": "2", "pp": "4", "num_layers": "32"}
+    runs = [
+        make_run(tmp_path, "v2", config={**base, "vpp": "2"}),
+        make_run(tmp_path, "v4", config={**base, "vpp": "4"}),
+        make_run(tmp_path, "plain", config=base),
+        make_run(tmp_path, "noop", config={**base, "noop_layers": "{2, 3, 5, 8}"}),
+        make_run(tmp_path, "tp4", config={"tp": "4", "pp": "2", "vpp": "2"}),
+    ]
+    labels = dict(zip(*compare_table(runs).table.select("run", "strategy"), strict=True))
+    assert labels == {
+        "v2": "TP2PP4+VPP2",
+        "v4": "TP2PP4+VPP4",
+        "plain": "TP2PP4",
+        "noop": "TP2PP4+Noop(2,3,5,8)",
+        "tp4": "TP4PP2+VPP",  # no other TP4PP2 run: the plain label
+    }
+
+
+def test_ambiguous_dryrun_pairing_is_noted(tmp_path: Path) -> None:
+    cfg = {"tp": "2", "pp": "2"}
+    mem = [(0, "peak_actual", 100.0)]
+    a = make_run(tmp_path, "real_a", config=cfg, memory=mem)
+    b = make_run(tmp_path, "real_b", config=cfg, memory=mem)
+    dry = make_run(tmp_path, "dry", config={**cfg, "dryrun": "true"}, memory=mem)
+    comp = compare_table([a, b, dry])
+    assert comp.table.filter(comp.table["run"] == "dry")["dryrun_of"].item() == "real_a"
+    assert any(
+        "dry run dry: 2 real runs share strategy TP2PP2 (real_a, real_b)" in n for n in comp.notes
+    )
+    assert not any("share strategy" in n for n in compare_table([a, dry]).notes)

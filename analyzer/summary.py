@@ -74,8 +74,15 @@ ROW_SCHEMA: dict[str, pl.DataType] = {
     "skipped_count": pl.Int64(),
 }
 
-#: Which memory metric stands for "peak memory", in order of preference.
-PEAK_METRICS = ("max_reserved", "peak_actual", "reserved", "peak_used", "max_allocated")
+#: Which memory metric stands for "peak memory", in order of preference (host RSS last: a CPU run).
+PEAK_METRICS = (
+    "max_reserved",
+    "peak_actual",
+    "reserved",
+    "peak_used",
+    "max_allocated",
+    "max_host_rss",
+)
 SUMMARY_MEMORY = {
     "device_total": "device_total_mb",
     "framework_used": "framework_used_mb",
@@ -263,6 +270,16 @@ def _notes(rows: list[dict[str, Any]], warmup: int | None) -> list[str]:
     return notes
 
 
+def check_parseable(datas: Sequence[RunData], paths: Sequence[object]) -> None:
+    """CONTRACT.md: "nothing parseable found" is an input error. A run with any record, or with
+    a launch record (run.json, a queued run), is something; a run without steps still gets its row."""
+    if any(d.stats.recognised or any(d.stats.records.values()) or read_run_json(d) for d in datas):
+        return
+    lines = sum(d.stats.lines for d in datas)
+    where = ", ".join(str(p) for p in paths)
+    raise InputError(f"{where}: nothing parseable found ({lines} lines read, none recognised)")
+
+
 def compare_table(
     datas: list[RunData],
     *,
@@ -307,4 +324,11 @@ def compare_table(
     )
 
 
-__all__ = ["Comparison", "compare_table", "run_config", "run_status", "strategy_label"]
+__all__ = [
+    "Comparison",
+    "check_parseable",
+    "compare_table",
+    "run_config",
+    "run_status",
+    "strategy_label",
+]

@@ -158,3 +158,18 @@ def test_output_mode_follows_umask_and_force_keeps_the_old_mode(tmp_path: Path) 
         assert target.stat().st_mode & 0o777 == 0o604  # the replaced file's own mode
     finally:
         os.umask(old)
+
+
+@pytest.mark.parametrize("verb", ["compare", "export"])
+def test_nothing_parseable_is_an_input_error(
+    verb: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """CONTRACT.md: exit 2, one line, as `parse` does; a run with records but no steps keeps its row."""
+    junk = tmp_path / "junk.log"
+    junk.write_text("hello\nworld\n")
+    out = ["-o", str(tmp_path / "frames")] if verb == "export" else []
+    assert main([verb, str(junk), *out]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nothing parseable found (2 lines read" in err
+    assert not (tmp_path / "frames").exists()
+    assert main([verb, str(junk), "sample_logs/qwen25_7b_dryrun/tp2pp2_dryrun", *out]) == 0

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from analyzer.devices import device_peak
     from analyzer.formats import render
     from analyzer.load import load_paths
-    from analyzer.summary import COMPARE_KINDS, compare_table
+    from analyzer.summary import COMPARE_KINDS, check_parseable, compare_table
 
     if args.output is not None:
         check_writable(args.output, force=args.force)
@@ -59,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if peak is not None and peak <= 0:
         raise InputError(f"--device-peak-tflops must be positive, not {peak}")
     datas = load_paths(args.paths, use_cache=not args.no_cache, kinds=COMPARE_KINDS)
+    check_parseable(datas, args.paths)
     comparison = compare_table(
         datas, warmup=args.warmup, baseline=args.baseline, device_peak_tflops=peak, sort=args.sort
     )

@@ -54,6 +54,9 @@ MEMORY_REPORT_FIELDS: dict[str, str] = {
     "max allocated": "max_allocated",
     "reserved": "reserved",
     "max reserved": "max_reserved",
+    # Host memory in the same report (analyzer's CPU demo workload: no device memory to measure).
+    "host rss": "host_rss",
+    "max host rss": "max_host_rss",
 }
 
 _TIMESTAMP = re.compile(

@@ -38,6 +38,27 @@ CASES = {
     "dryrun.table.txt": ["sample_logs/qwen25_7b_dryrun"],
     "dryrun.md": ["sample_logs/qwen25_7b_dryrun", "--format", "markdown"],
     "dryrun.json": ["sample_logs/qwen25_7b_dryrun", "--format", "json"],
+    "dryrun.csv": ["sample_logs/qwen25_7b_dryrun", "--format", "csv"],
+    "dryrun.html": ["sample_logs/qwen25_7b_dryrun", "--format", "html"],
+    "dryrun.tex": ["sample_logs/qwen25_7b_dryrun", "--format", "latex"],
+}
+#: A run named ``<b>&x|y_$z`` beside a plain one (copied sample runs): escaping, byte for byte.
+EVIL = "<b>&x|y_$z"
+ESCAPE_CASES = {
+    f"escape.{ext}": ["group", "--format", fmt]
+    for ext, fmt in {
+        "table.txt": "table",
+        "md": "markdown",
+        "csv": "csv",
+        "json": "json",
+        "html": "html",
+        "tex": "latex",
+    }.items()
+}
+#: The real Megatron logs of llm-action's GPT-2 runs (copied with old mtimes: a stable status).
+REAL_CASES = {
+    "real_megatron.table.txt": ["megatron"],
+    "real_megatron.md": ["megatron", "--format", "markdown"],
 }
 
 
@@ -46,15 +67,50 @@ def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)  # run paths in the output are relative, as a user types them
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_golden(name: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["compare", *CASES[name]]) == 0
-    out = capsys.readouterr().out
+def check_golden(name: str, out: str) -> None:
     path = GOLDEN / name
     if UPDATE:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(out, encoding="utf-8")
     assert out == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_golden(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", *CASES[name]]) == 0
+    check_golden(name, capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("name", sorted(ESCAPE_CASES))
+def test_golden_escaping(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    strategies = REPO / "sample_logs" / "qwen25_7b_strategies"
+    shutil.copytree(strategies / "tp4pp2", tmp_path / "group" / EVIL)
+    shutil.copytree(strategies / "tp2pp4", tmp_path / "group" / "tp2pp4")
+    monkeypatch.chdir(tmp_path)
+    assert main(["compare", *ESCAPE_CASES[name]]) == 0
+    check_golden(name, capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("name", sorted(REAL_CASES))
+def test_golden_real_megatron_logs(
+    name: str,
+    real_logs: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """llm-action's GPT-2 runs: labels TP1PP1 / TP1PP4 / TP4PP1 / TP2PP2, the bubble from the
+    printed number of micro-batches, peak memory from the memory reports."""
+    (tmp_path / "megatron").mkdir()
+    for src in sorted((real_logs / "megatron").glob("llm_action_megatron_gpt2_*.log")):
+        dst = tmp_path / "megatron" / src.name
+        shutil.copyfile(src, dst)
+        os.utime(dst, (1_600_000_000, 1_600_000_000))
+    monkeypatch.chdir(tmp_path)
+    assert main(["compare", *REAL_CASES[name]]) == 0
+    check_golden(name, capsys.readouterr().out)
 
 
 def test_output_file_is_not_overwritten_without_force(

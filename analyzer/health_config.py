@@ -89,6 +89,9 @@ class HealthConfig:
     )
     disabled: set[str] = field(default_factory=set)
     silences: list[tuple[str, str | None]] = field(default_factory=list)
+    #: Runs a live session (``watch --alerts``, the TUI) saw growing: their job is alive, so a
+    #: run gone silent as a whole is a hang even without the launcher's ``run.json``.
+    growing: frozenset[str] = frozenset()
 
     def get(self, rule: str, name: str) -> Any:
         return self.params[rule][name]

@@ -34,7 +34,8 @@ LABELS = {
 }
 
 
-def _failure_events(events: pl.DataFrame) -> list[dict]:
+def failure_events(events: pl.DataFrame) -> list[dict]:
+    """Failure events (non-zero exits only), each with ``t``: its time, else its file's mtime."""
     rows = []
     for row in events.filter(pl.col("type").is_in(CRASH_TYPES)).iter_rows(named=True):
         if row["type"] == "worker_exit":
@@ -93,7 +94,7 @@ def _step_before(steps: pl.DataFrame, row: dict) -> int | None:
 
 def crash(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
     """Tracebacks, OOM, comm timeouts, non-zero worker exits, segfaults; names the first failure."""
-    failing = _per_rank(_failure_events(data.events))
+    failing = _per_rank(failure_events(data.events))
     steps = data.steps.select("source", "line", "step")
     found = []
     root = failing[0] if failing else None

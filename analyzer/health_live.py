@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from analyzer.health import check
@@ -42,12 +43,39 @@ def alert_record(f: Finding) -> dict[str, Any]:
     }
 
 
+class GrowthWatch:
+    """Which runs grew during a live session: their jobs are alive (``HealthConfig.growing``).
+
+    A run's size (lines read) is first noted once the files there at start are read; a run
+    counts as growing from the first time it is seen bigger than that. Reading an old log's
+    backlog is not growth, so a finished copy of logs never looks alive.
+    """
+
+    def __init__(self) -> None:
+        self._first: dict[str, int] = {}
+        self._grown: set[str] = set()
+
+    def observe(self, sizes: dict[str, int], *, caught_up: bool = True) -> frozenset[str]:
+        """Note each run's size now; the runs seen growing so far."""
+        if caught_up:
+            for run, size in sizes.items():
+                first = self._first.setdefault(run, size)
+                if size > first:
+                    self._grown.add(run)
+        return frozenset(self._grown)
+
+    def config(self, base: HealthConfig, sizes: dict[str, int], *, caught_up: bool) -> HealthConfig:
+        """``base`` with the runs seen growing so far (``base`` itself is not changed)."""
+        return replace(base, growing=self.observe(sizes, caught_up=caught_up))
+
+
 class AlertTracker:
     """Findings of a growing store, each reported once."""
 
     def __init__(self, config: HealthConfig | None = None, *, interval: float = 1.0) -> None:
         self.config = config or HealthConfig()
         self.interval = interval
+        self.growth = GrowthWatch()
         self._seen: set[tuple] = set()
         self._last = float("-inf")
         self._cost = 0.0
@@ -57,10 +85,15 @@ class AlertTracker:
         (a huge run is re-checked less often rather than hogging a core)."""
         return time.monotonic() - self._last >= max(self.interval, 5 * self._cost)
 
-    def new_findings(self, datas: list[RunData], now: float | None = None) -> list[Finding]:
-        """Check now; return the findings not reported before."""
+    def new_findings(
+        self, datas: list[RunData], now: float | None = None, *, caught_up: bool = True
+    ) -> list[Finding]:
+        """Check now; return the findings not reported before. ``caught_up``: the files there
+        at start are read (runs that grow after that are alive, see :class:`GrowthWatch`)."""
         self._last = time.monotonic()
-        findings = check(datas, config=self.config, now=now)
+        sizes = {d.name: d.stats.lines for d in datas}
+        config = self.growth.config(self.config, sizes, caught_up=caught_up)
+        findings = check(datas, config=config, now=now)
         self._cost = time.monotonic() - self._last
         fresh = []
         for f in findings:
@@ -93,9 +126,10 @@ class AlertFeed:
         """From the main loop: check when due, print new findings as alert records."""
         if not (force or (self.tracker.due() and self._caught_up())):
             return
+        caught_up = self._caught_up()
         with self.session.lock:
             datas = list(self.session.runs.values())
-            fresh = self.tracker.new_findings(datas)
+            fresh = self.tracker.new_findings(datas, caught_up=caught_up)
         if fresh:
             from analyzer.live import LiveBatch
 

@@ -23,6 +23,7 @@ from analyzer.health_common import (
     process_alive,
 )
 from analyzer.health_config import HealthConfig
+from analyzer.health_failures import failure_events
 from analyzer.store import RunData
 
 MAD_SCALE = 1.4826  # MAD → standard deviation of a normal distribution
@@ -184,14 +185,28 @@ def median_step_seconds(steps: pl.DataFrame) -> float | None:
 
 
 def _is_alive(data: RunData, cfg: HealthConfig, now: float, limit: float) -> bool:
-    """The process is alive (launcher says so), assumed so, or its logs are still growing."""
+    """The process is alive: the launcher says so, it is assumed so, a live session saw the
+    run grow, or its files changed within the limit (a finished copy of logs is not alive)."""
     known = process_alive(data)
     if known is not None:
         return known
-    if cfg.params["hang"]["assume_alive"]:
+    if cfg.params["hang"]["assume_alive"] or data.name in cfg.growing:
         return True
     mtimes = [m for m in (file_mtime(str(f.path)) for f in data.run.files) if m is not None]
     return bool(mtimes) and now - max(mtimes) < limit
+
+
+def _failed_ranks(data: RunData, lasts: list[_Last]) -> set[int | None]:
+    """Ranks that logged a failure after their last step (the ``crash`` rule reports them):
+    stopped, not hanging."""
+    failures = failure_events(data.events)
+    return {
+        x.rank
+        for x in lasts
+        for row in failures
+        if row["rank"] == x.rank
+        and (row["source"] != x.source or (row["line"] or 0) > (x.line or 0))
+    }
 
 
 def _secs(seconds: float) -> str:
@@ -216,9 +231,11 @@ def hang(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
     per_step = median_step_seconds(steps)
     limit = max(float(p["k"]) * (per_step or 0.0), float(p["floor_s"]))
     lasts = _last_steps(data)
-    if not lasts:
-        return []
+    total = steps["total_steps"].max()
+    if not lasts or (total is not None and min(x.step for x in lasts) >= total):
+        return []  # every rank logged its last step: done (saving, exiting), not hanging
     known = [x.time for x in lasts if x.time is not None]
+    failed = _failed_ranks(data, lasts)
     alive = _is_alive(data, cfg, now, limit)
     reference = now if alive else max(known, default=None)
     top = max(x.step for x in lasts)
@@ -229,7 +246,7 @@ def hang(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
             quiet = reference - x.time
         if x.step < top and per_step:
             quiet = max(quiet, (top - x.step) * per_step)
-        if quiet >= limit and (alive or x.step < top):
+        if quiet >= limit and (alive or x.step < top) and x.rank not in failed:
             silent.append((x, quiet))
     return _hang_findings(data, silent, len(lasts), top, limit)
 

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.discover import discover
+from analyzer.health_config import HealthConfig
+from analyzer.health_live import GrowthWatch
 from analyzer.load import load_runs
 from analyzer.tui.snapshot import Snapshot, build_snapshot, core_module, run_view
 
@@ -69,12 +71,14 @@ class DataSource:
         on_snapshot: OnSnapshot,
         *,
         poll: float = 1.0,
-        health_config: Any = None,
+        health_config: HealthConfig | None = None,
     ):
         self.paths = [str(p) for p in paths]
         self.on_snapshot = on_snapshot
         self.poll = poll
-        self.health_config = health_config
+        self.health_config: HealthConfig = health_config or HealthConfig()
+        #: Runs that grow while watched count as alive for the hang rule.
+        self._growth = GrowthWatch()
         self.meter = RateMeter()
         self.mode = "one-shot"
         self._session: Any = None
@@ -156,7 +160,14 @@ class DataSource:
         backlog = getattr(session, "backlog", None)
         return (ready is None or ready.is_set()) and (backlog is None or backlog() == 0)
 
-    def _build(self, views: dict[str, Any], *, with_core: bool, caught_up: bool = True) -> Snapshot:
+    def _build(
+        self,
+        views: dict[str, Any],
+        *,
+        with_core: bool,
+        caught_up: bool = True,
+        config: HealthConfig | None = None,
+    ) -> Snapshot:
         return build_snapshot(
             views,
             watched=self._watched(),
@@ -166,7 +177,7 @@ class DataSource:
             mode=self.mode,
             with_core=with_core,
             reuse=None if with_core else self._previous,
-            health_config=self.health_config,
+            health_config=config,
             caught_up=caught_up,
         )
 
@@ -181,7 +192,10 @@ class DataSource:
                 return
             start, self._core_seen = time.monotonic(), self._batches
             caught_up = self._caught_up()  # before the views: they then hold all of it
-            snap = self._build(self._views(runs), with_core=True, caught_up=caught_up)
+            views = self._views(runs)
+            sizes = {name: view.lines for name, view in views.items()}
+            config = self._growth.config(self.health_config, sizes, caught_up=caught_up)
+            snap = self._build(views, with_core=True, caught_up=caught_up, config=config)
             cost = time.monotonic() - start
             self._previous, self._last_core = snap, start
             self._interval = max(CORE_INTERVAL, cost / CORE_SHARE)

@@ -89,3 +89,63 @@ def test_watch_alerts_adds_alert_records(tmp_path):
     assert "likely root cause" in alerts[0]["message"]
     assert alerts[0]["source"].endswith("worker_5.log") and alerts[0]["line"] == 182
     assert len({(a["rule"], a["rank"]) for a in alerts}) == len(alerts)  # each reported once
+
+
+def test_live_whole_run_hang_without_run_json(tmp_path):
+    """Every rank stops at once and nothing says the job is alive (no run.json): a run that grew
+    while watched is alive, so the whole-run silence is a hang (check alone cannot know)."""
+    from analyzer.health_live import AlertTracker
+
+    run_dir = tmp_path / "whole"
+    run_dir.mkdir()
+    for r in range(RANKS):  # some history before the session starts (its backlog)
+        lines = [step_lines(datetime.now(), s, 2000, 3.0, PACE_S * 1000, 1.0) for s in (1, 2)]
+        (run_dir / f"worker_{r}.log").write_text("\n".join(lines) + "\n")
+    cfg = HealthConfig()
+    cfg.set("hang", "floor_s", 1.5)
+    cfg.set("hang", "k", 2.0)
+    tracker = AlertTracker(cfg, interval=0.0)
+    session = LiveSession([tmp_path], use_cache=False)
+    session.start(lambda batch: None)
+    found: list = []
+
+    def poll(caught_up: bool = True) -> bool:
+        with session.lock:
+            found.extend(tracker.new_findings(list(session.runs.values()), caught_up=caught_up))
+        return any(f.rule == "hang" for f in found)
+
+    try:
+        wait_until(lambda: session.ready.is_set() and session.backlog() == 0, what="backlog")
+        wait_until(lambda: "whole" in session.runs, what="the run")
+        assert not poll()  # sizes noted: the backlog is not growth
+        with contextlib.ExitStack() as stack:
+            files = [
+                stack.enter_context(open(run_dir / f"worker_{r}.log", "a")) for r in range(RANKS)
+            ]
+            for step in range(3, 13):
+                for fh in files:
+                    fh.write(step_lines(datetime.now(), step, 2000, 3.0, PACE_S * 1000, 1.0) + "\n")
+                    fh.flush()
+                time.sleep(PACE_S)  # the writer's pace (a training loop), not a wait for a result
+        silent_since = time.time()
+        wait_until(poll, timeout=20.0, what="a whole-run hang finding")
+        seen_after = time.time() - silent_since
+    finally:
+        session.stop()
+    (hang,) = [f for f in found if f.rule == "hang"]
+    assert (hang.run, hang.rank, hang.step) == ("whole", None, 12)
+    assert "no new step from any rank" in hang.message
+    assert seen_after >= 1.4
+
+
+def test_old_logs_read_live_are_not_alive(tmp_path):
+    """Reading the backlog of a finished, copied run is not growth: no hang, however long."""
+    from analyzer.health_live import GrowthWatch
+
+    watch = GrowthWatch()
+    assert watch.observe({"a": 10}, caught_up=False) == frozenset()
+    assert watch.observe({"a": 500}, caught_up=False) == frozenset()  # still reading
+    assert watch.observe({"a": 500}) == frozenset()  # first size once caught up
+    assert watch.observe({"a": 500, "b": 3}) == frozenset()
+    assert watch.observe({"a": 501, "b": 3}) == frozenset({"a"})
+    assert watch.observe({"a": 501, "b": 3}) == frozenset({"a"})  # once grown, alive

@@ -258,3 +258,21 @@ def test_a_leak_whose_onset_moves_is_alerted_once():
     assert [f.rule for f in alerts] == ["memory_growth"]
     assert alerts[0].key == ("memory_growth", "r", "leak rank 0")
     assert "topic" not in alerts[0].to_dict()
+
+
+def test_growing_run_silent_as_a_whole_is_a_hang_unless_done_or_failed():
+    """A live session saw the run grow (HealthConfig.growing): alive, so whole-run silence is a
+    hang; not when every rank logged its last step, nor for a rank that logged a failure."""
+    from dataclasses import replace
+
+    stamp = lambda r, s: f"2026-06-01T08:00:{s:02d}"  # noqa: E731
+    recs = steps(ranks=2, n=10, total_steps=lambda r, s: 50, timestamp=stamp)
+    live = replace(HealthConfig(), growing=frozenset({"r"}))
+    assert check([make_data([dict(r) for r in recs])], now=NOW) == []  # finished copy of logs
+    found = check([make_data([dict(r) for r in recs])], config=live, now=NOW)
+    assert [(f.rule, f.rank, f.step) for f in found] == [("hang", None, 10)]
+    done = steps(ranks=2, n=50, total_steps=lambda r, s: 50, timestamp=stamp)
+    assert check([make_data(done)], config=live, now=NOW) == []
+    failed = [dict(r) for r in recs] + [_event(1, "oom", 99)]
+    found = check([make_data(failed)], config=live, now=NOW)
+    assert sorted((f.rule, f.rank) for f in found) == [("crash", 1), ("hang", 0)]

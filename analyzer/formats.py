@@ -23,6 +23,8 @@ from analyzer.summary import Comparison
 
 FORMATS = ("table", "markdown", "csv", "json", "html", "latex")
 
+#: Decimals -1: a signed percentage with 1 decimal (baseline deltas); -2: with 2 (dry - real).
+DELTA_PCT, FIXED_PCT = -1, -2
 #: Human headers and decimals of the displayed columns, in order.
 DISPLAY: dict[str, tuple[str, int | None]] = {
     "run": ("run", None),
@@ -52,8 +54,8 @@ PAIR_DISPLAY: dict[str, tuple[str, int | None]] = {
     "metric": ("memory", None),
     "real_mb": ("real MB", 0),
     "dryrun_mb": ("dry-run MB", 0),
-    "diff_mb": ("diff MB", 0),
-    "diff_pct": ("diff %", 2),
+    "diff_mb": ("dry - real MB", 0),
+    "diff_pct": ("dry - real %", FIXED_PCT),
 }
 _DELTA = "_delta_pct"
 #: Memory columns as seed 004's table names them (the pairing's rows).
@@ -97,7 +99,8 @@ def decimals_for(value: float, decimals: int) -> int:
 
 
 def fmt_value(value: Any, decimals: int | None) -> str | None:
-    """A cell as text; None for a missing value. decimals -1 means a signed percentage."""
+    """A cell as text; None for a missing value. decimals -1/-2: a signed percentage with 1/2
+    decimals, the same in every row (a column of differences reads alike)."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -105,8 +108,8 @@ def fmt_value(value: Any, decimals: int | None) -> str | None:
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             return str(value)
-        if decimals == -1:
-            return f"{value:+.1f}"
+        if decimals in (DELTA_PCT, FIXED_PCT):
+            return f"{value:+.{-decimals}f}"
         places = decimals_for(value, decimals if decimals is not None else 4)
         return f"{value:.{places}f}"
     return str(value)

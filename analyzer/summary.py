@@ -181,7 +181,7 @@ def _perf(
 def _counts(stats: dict) -> dict[str, Any]:
     nan = stats.get("nan_from_lines") if stats.get("nan_lines_known") else None
     nan = max(nan or 0, stats.get("nan_losses") or 0) if stats else None
-    skipped = stats.get("skipped_count") if stats.get("skipped_known") else (0 if stats else None)
+    skipped = stats.get("skipped_count") if stats.get("skipped_known") else None  # never reported
     return {"nan_count": nan, "skipped_count": skipped}
 
 
@@ -267,7 +267,18 @@ def _notes(rows: list[dict[str, Any]], warmup: int | None) -> list[str]:
     for r in rows:
         if not r["steps"]:
             notes.append(f"{r['run']}: no iteration lines (status and memory only)")
+        elif warmup is not None and warmup >= r["steps"]:
+            notes.append(
+                f"{r['run']}: --warmup {warmup} is not below its {r['steps']} steps;"
+                " no step left out of its medians"
+            )
     return notes
+
+
+def check_warmup(warmup: int | None) -> None:
+    """``--warmup N``: 0 or more (checked before a long parse, and again here)."""
+    if warmup is not None and warmup < 0:
+        raise InputError(f"--warmup must be 0 or more, not {warmup}")
 
 
 def check_parseable(datas: Sequence[RunData], paths: Sequence[object]) -> None:
@@ -289,8 +300,7 @@ def compare_table(
     sort: str | None = None,
 ) -> Comparison:
     """One row per run with the derived metrics; see CONTRACT.md "The comparison row"."""
-    if warmup is not None and warmup < 0:
-        raise InputError(f"--warmup must be 0 or more, not {warmup}")
+    check_warmup(warmup)
     stats = step_summary(per_step(datas), warmup)
     memory = memory_summary(datas)
     configs = [run_config(d) for d in datas]

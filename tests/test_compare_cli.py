@@ -151,6 +151,34 @@ def test_unknown_device_and_bad_sort(capsys: pytest.CaptureFixture[str]) -> None
     assert "no such column" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("value", ["inf", "nan", "-1", "0"])
+def test_device_peak_must_be_a_positive_finite_number(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["compare", "sample_logs/qwen25_7b_dryrun", f"--device-peak-tflops={value}"]) == 2
+    assert "must be a positive number" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("verb", ["compare", "export"])
+def test_bad_warmup_is_refused_before_parsing(
+    verb: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = ["-o", str(tmp_path / "frames")] if verb == "export" else []
+    assert main([verb, "no/such/dir", "--warmup", "-1", *out]) == 2
+    assert "--warmup must be 0 or more" in capsys.readouterr().err
+
+
+def test_pairing_headers_say_dry_minus_real_with_fixed_decimals(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["compare", "sample_logs/qwen25_7b_dryrun"]) == 0
+    out = capsys.readouterr().out
+    assert "dry - real MB" in out and "dry - real %" in out
+    pairs = out.split("Dry run against real:")[1].splitlines()[3:11]
+    pct = [line.split()[-1] for line in pairs]
+    assert pct == ["+4.99", "+5.59", "-0.03", "-0.10", "+4.99", "+5.61", "-0.36", "-1.26"]
+
+
 def test_missing_path(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["compare", "no/such/dir"]) == 2
     assert "no such file" in capsys.readouterr().err

@@ -162,6 +162,21 @@ def test_nan_and_skipped_counts(tmp_path: Path) -> None:
     assert row["loss_final"] == pytest.approx(2.5) and row["loss_min"] == pytest.approx(2.5)
 
 
+def test_skipped_count_is_null_when_the_logs_never_report_it(tmp_path: Path) -> None:
+    row = compare_table([make_run(tmp_path, "n", steps=steps_of([100.0] * 3))]).table.row(
+        0, named=True
+    )
+    assert row["skipped_count"] is None  # unknown, not "no step skipped"
+    assert row["nan_count"] == 0  # every loss was finite: known
+
+
+def test_a_warmup_not_below_the_step_count_is_noted(tmp_path: Path) -> None:
+    data = make_run(tmp_path, "short", steps=steps_of([100.0] * 3))
+    notes = compare_table([data], warmup=3).notes
+    assert any("short: --warmup 3 is not below its 3 steps" in n for n in notes)
+    assert not any("not below" in n for n in compare_table([data], warmup=2).notes)
+
+
 def test_strategy_labels_from_config() -> None:
     assert strategy_label({"tp": "2", "pp": "4", "vpp": "4"}, "x") == "TP2PP4+VPP"
     cfg = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -51,13 +52,14 @@ def run(args: argparse.Namespace) -> int:
     from analyzer.devices import device_peak
     from analyzer.formats import render
     from analyzer.load import load_paths
-    from analyzer.summary import COMPARE_KINDS, check_parseable, compare_table
+    from analyzer.summary import COMPARE_KINDS, check_parseable, check_warmup, compare_table
 
     if args.output is not None:
         check_writable(args.output, force=args.force)
+    check_warmup(args.warmup)
     peak = device_peak(args.device) if args.device else args.device_peak_tflops
-    if peak is not None and peak <= 0:
-        raise InputError(f"--device-peak-tflops must be positive, not {peak}")
+    if peak is not None and not (math.isfinite(peak) and peak > 0):
+        raise InputError(f"--device-peak-tflops must be a positive number, not {peak}")
     datas = load_paths(args.paths, use_cache=not args.no_cache, kinds=COMPARE_KINDS)
     check_parseable(datas, args.paths)
     comparison = compare_table(

@@ -39,13 +39,16 @@ def run(args: argparse.Namespace) -> int:
     from analyzer.commands.parse_stream import scratch
     from analyzer.export import check_target, export_runs
     from analyzer.load import Spill, load_paths
-    from analyzer.summary import check_parseable, compare_table
+    from analyzer.summary import check_parseable, check_warmup, compare_table
 
     check_target(args.output, args.force)
+    check_warmup(args.warmup)
     with scratch(args.output) as where:  # frames go to disk; only the compared kinds come back
         datas = load_paths(args.paths, use_cache=not args.no_cache, spill=Spill(Path(where)))
         check_parseable(datas, args.paths)
         comparison = compare_table(datas, warmup=args.warmup)
         out = export_runs(datas, args.output, force=args.force, comparison=comparison)
     print(f"analyzer: exported {len(datas)} runs to {out}", file=sys.stderr)
+    for note in comparison.notes:
+        print(f"analyzer: {note}", file=sys.stderr)
     return 0

@@ -12,12 +12,14 @@ Every rule has named parameters with defaults (``DEFAULTS``). A TOML file can ch
     enabled = false
 
 and ``--rule-param hang.floor_s=30`` overrides a single value. Unknown rules or parameters, and
-values of the wrong type, are input errors (a typo must not silently keep the default).
+values of the wrong type or out of range (``BOUNDS``), are input errors (a typo must not
+silently keep the default, a 0 window must not break a rule).
 """
 
 from __future__ import annotations
 
 import fnmatch
+import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +82,63 @@ DEFAULTS: dict[str, dict[str, Param]] = {
 RULES: tuple[str, ...] = tuple(DEFAULTS)
 
 
+@dataclass(frozen=True)
+class Bounds:
+    """The values a numeric parameter may take: above (or from) ``low``, up to ``high``."""
+
+    low: float
+    low_open: bool = False  # True: strictly above ``low``
+    high: float | None = None  # inclusive
+
+    def admits(self, value: float) -> bool:
+        if not math.isfinite(value):
+            return False
+        above = value > self.low if self.low_open else value >= self.low
+        return above and (self.high is None or value <= self.high)
+
+    def text(self) -> str:
+        low = f"{'>' if self.low_open else '>='} {self.low:g}"
+        return low if self.high is None else f"{low} and <= {self.high:g}"
+
+
+_AT_LEAST_0, _FRACTION = Bounds(0), Bounds(0, low_open=True, high=1)
+#: The allowed range of every numeric parameter (a 0 window or a negative factor would raise
+#: deep inside a rule, or silently disable it).
+BOUNDS: dict[str, dict[str, Bounds]] = {
+    "slow_rank": {
+        "z": _AT_LEAST_0,
+        "min_excess": _AT_LEAST_0,
+        "window": Bounds(1),
+        "fraction": _FRACTION,
+        "min_ranks": Bounds(2),  # a median across fewer ranks compares nothing
+    },
+    "hang": {"k": _AT_LEAST_0, "floor_s": Bounds(0, low_open=True)},
+    "loss_spike": {
+        "factor": Bounds(1),
+        "min_delta": _AT_LEAST_0,
+        "window": Bounds(3),  # the rolling median needs 3 points before any spike counts
+        "warmup": _AT_LEAST_0,
+    },
+    "divergence": {
+        "block": Bounds(1),
+        "blocks": Bounds(1),
+        "rise": _AT_LEAST_0,
+        "warmup": _AT_LEAST_0,
+    },
+    "nan": {"skipped_fraction": _FRACTION, "skipped_window": Bounds(1)},
+    "loss_scale_collapse": {"min_scale": _AT_LEAST_0, "factor": Bounds(1, low_open=True)},
+    "crash": {},
+    "memory_growth": {
+        "min_points": Bounds(2),  # a trend needs two points
+        "rising_fraction": _FRACTION,
+        "min_growth_mb": _AT_LEAST_0,
+        "min_growth_pct": _AT_LEAST_0,
+        "near_total": _FRACTION,
+        "device_total_mb": _AT_LEAST_0,
+    },
+}
+
+
 @dataclass
 class HealthConfig:
     """Parameters per rule, disabled rules and silences (rule, run glob or None)."""
@@ -125,11 +184,15 @@ class HealthConfig:
 
 
 def _coerce(rule: str, name: str, default: Param, value: Any) -> Param:
+    """``value`` as the parameter's type, within its bounds (else an InputError naming both)."""
     kind = type(default)
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+        value = float(value)
     if type(value) is not kind:
         raise InputError(f"{rule}.{name} must be {kind.__name__}, not {value!r}")
+    bounds = BOUNDS[rule].get(name)
+    if bounds is not None and not bounds.admits(value):
+        raise InputError(f"{rule}.{name} = {value!r} is out of range: allowed {bounds.text()}")
     return value
 
 

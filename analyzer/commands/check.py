@@ -6,7 +6,13 @@ import argparse
 import sys
 
 from analyzer.errors import InputError
-from analyzer.health_config import RULES, HealthConfig, apply_rule_param, load_config
+from analyzer.health_config import (
+    BOUNDS,
+    RULES,
+    HealthConfig,
+    apply_rule_param,
+    load_config,
+)
 from analyzer.health_format import FORMATS
 
 EXAMPLES = f"""rules: {", ".join(RULES)}
@@ -87,7 +93,8 @@ def rules_text(config: HealthConfig) -> str:
         lines += [f"[rules.{rule}]", f"enabled = {enabled}"]
         for name, value in config.params[rule].items():
             shown = str(value).lower() if isinstance(value, bool) else repr(value)
-            lines.append(f"{name} = {shown}")
+            bounds = BOUNDS[rule].get(name)
+            lines.append(f"{name} = {shown}" + (f"  # {bounds.text()}" if bounds else ""))
         lines.append("")
     return "\n".join(lines)
 

@@ -80,6 +80,42 @@ def test_bad_options_exit_2_with_one_line(root, capsys, args, needle):
     assert err.count("\n") == 1 and needle in err
 
 
+@pytest.mark.parametrize(
+    "spec, allowed",
+    [
+        ("loss_spike.window=0", ">= 3"),
+        ("divergence.block=0", ">= 1"),
+        ("memory_growth.min_points=0", ">= 2"),
+        ("memory_growth.min_points=1", ">= 2"),
+        ("slow_rank.window=0", ">= 1"),
+        ("hang.k=-1", ">= 0"),
+        ("loss_spike.factor=-1", ">= 1"),
+        ("hang.floor_s=0", "> 0"),
+        ("nan.skipped_fraction=1.5", "> 0 and <= 1"),
+        ("hang.floor_s=nan", "> 0"),
+    ],
+)
+def test_out_of_range_rule_params_exit_2_naming_the_range(root, capsys, tmp_path, spec, allowed):
+    name = spec.split("=")[0]
+    code, out, err = run_check(capsys, root / "clean", "--rule-param", spec)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert f"{name} = " in err and f"out of range: allowed {allowed}" in err
+    rule, param = name.split(".")
+    toml = tmp_path / "health.toml"
+    toml.write_text(f"[rules.{rule}]\n{param} = {spec.split('=')[1]}\n")
+    code, out, err = run_check(capsys, root / "clean", "--config", toml)
+    assert code == 2 and str(toml) in err and f"allowed {allowed}" in err
+
+
+def test_every_numeric_parameter_has_bounds_that_admit_its_default():
+    from analyzer.health_config import BOUNDS, DEFAULTS
+
+    for rule, params in DEFAULTS.items():
+        for name, default in params.items():
+            if isinstance(default, int | float) and not isinstance(default, bool):
+                assert BOUNDS[rule][name].admits(default), (rule, name)
+
+
 def test_missing_path_exits_2(capsys, tmp_path):
     code, _, err = run_check(capsys, tmp_path / "nothing")
     assert code == 2 and err.startswith("analyzer: error:")

@@ -48,23 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--format", default="text", choices=FORMATS)
-    p.add_argument("--config", metavar="FILE.toml", help="rule parameters and silences")
+    add_health_options(p)
     p.add_argument(
         "--no-cache", action="store_true", help="parse everything again, ignore the cache"
-    )
-    p.add_argument(
-        "--rule-param",
-        action="append",
-        default=[],
-        metavar="RULE.PARAM=VALUE",
-        help="override one rule parameter (repeatable), e.g. hang.floor_s=60",
-    )
-    p.add_argument(
-        "--silence",
-        action="append",
-        default=[],
-        metavar="RULE[:RUN]",
-        help="drop a rule's findings, for all runs or runs matching a glob (repeatable)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
     p.add_argument(
@@ -73,6 +59,29 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="print every rule's parameters with their values (after --config/--rule-param)",
     )
     p.set_defaults(func=run)
+
+
+def add_health_options(p: argparse.ArgumentParser) -> None:
+    """``--config``, ``--rule-param``, ``--silence``: shared by check, watch --alerts and tui."""
+    p.add_argument("--config", metavar="FILE.toml", help="health rule parameters and silences")
+    p.add_argument(
+        "--rule-param",
+        action="append",
+        default=[],
+        metavar="RULE.PARAM=VALUE",
+        help="override one health rule parameter (repeatable), e.g. hang.floor_s=60",
+    )
+    p.add_argument(
+        "--silence",
+        action="append",
+        default=[],
+        metavar="RULE[:RUN]",
+        help="drop a rule's findings, for all runs or runs matching a glob (repeatable)",
+    )
+
+
+def health_options_given(args: argparse.Namespace) -> bool:
+    return bool(args.config or args.rule_param or args.silence)
 
 
 def build_config(args: argparse.Namespace) -> HealthConfig:

@@ -12,6 +12,7 @@ import time
 from types import FrameType
 from typing import TextIO
 
+from analyzer.commands.check import add_health_options, build_config, health_options_given
 from analyzer.errors import InputError
 from analyzer.jsonl import dumps
 
@@ -21,6 +22,7 @@ EXAMPLES = """examples:
   analyzer watch run_dir/ --idle-exit 30 > records.jsonl
   analyzer watch /nfs/job42/ --poll 2          # poll every 2 s (automatic on NFS/Lustre/...)
   analyzer watch runs/ --alerts                # plus health findings as records of kind "alert"
+  analyzer watch runs/ --alerts --rule-param hang.floor_s=120 --silence divergence
 
 New rank files and run directories appearing under PATH are picked up (msrun_log/ created after
 launch, ranks starting late). A PATH that does not exist yet is waited for if its parent
@@ -51,6 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help='also print health findings (see `analyzer check`) as records of kind "alert"',
     )
+    add_health_options(p)  # for --alerts, as in `analyzer check`
     p.set_defaults(func=run)
 
 
@@ -92,6 +95,8 @@ class _Printer:
 
 
 def _check_args(args: argparse.Namespace) -> None:
+    if health_options_given(args) and not args.alerts:
+        raise InputError("--config, --rule-param and --silence apply to --alerts: add --alerts")
     if args.poll is not None and not args.poll > 0:
         raise InputError(f"--poll {args.poll:g}: the interval must be positive")
     if args.idle_exit is not None and not args.idle_exit > 0:
@@ -108,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
     from analyzer.live import LiveSession
 
     _check_args(args)
+    config = build_config(args) if args.alerts else None
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -124,9 +130,9 @@ def run(args: argparse.Namespace) -> int:
     # --alerts: new health findings join the stream as "alert" records (analyzer.health_live).
     feed = None
     if args.alerts:
-        from analyzer.health_live import AlertFeed
+        from analyzer.health_live import AlertFeed, AlertTracker
 
-        feed = AlertFeed(session, printer)
+        feed = AlertFeed(session, printer, AlertTracker(config))
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         session.start(feed.on_batch if feed else printer)

@@ -149,3 +149,26 @@ def test_old_logs_read_live_are_not_alive(tmp_path):
     assert watch.observe({"a": 500, "b": 3}) == frozenset()
     assert watch.observe({"a": 501, "b": 3}) == frozenset({"a"})
     assert watch.observe({"a": 501, "b": 3}) == frozenset({"a"})  # once grown, alive
+
+
+def test_watch_alerts_takes_check_options(tmp_path):
+    """`watch --alerts` accepts --config/--rule-param/--silence, checked like `check`'s."""
+    make_run(tmp_path, "oom")
+    base = [sys.executable, "-m", "analyzer", "watch", str(tmp_path / "oom"), "--no-cache"]
+    quick = ["--idle-exit", "1"]
+    proc = subprocess.run(
+        [*base, *quick, "--alerts", "--silence", "crash:oom"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    kinds = {json.loads(line)["kind"] for line in proc.stdout.splitlines()}
+    assert "step" in kinds and "alert" not in kinds
+    for bad, needle in [
+        (["--alerts", "--rule-param", "loss_spike.window=0"], "loss_spike.window = 0"),
+        (["--silence", "crash"], "add --alerts"),
+    ]:
+        proc = subprocess.run([*base, *bad], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2 and proc.stdout == ""
+        assert proc.stderr.count("\n") == 1 and needle in proc.stderr

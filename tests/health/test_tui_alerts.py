@@ -92,3 +92,26 @@ def test_notices_coalesce_a_burst_and_wait_for_the_backlog() -> None:
     assert notice.message.count("\n") == 3 and notice.message.endswith("2 more (Events: 5)")
     assert alerts.update(burst[:2], complete=True, caught_up=True) is None
     assert alerts.update(burst, complete=True, caught_up=True) is None  # back again: not new
+
+
+async def test_silenced_findings_do_not_show_in_the_tui(tmp_path: Path) -> None:
+    from analyzer.health_config import HealthConfig
+
+    make_health_run(tmp_path, "oom")
+    make_health_run(tmp_path, "nan")
+    config = HealthConfig()
+    config.silence("crash")
+    app = AnalyzerApp([str(tmp_path)], watch=False, health_config=config)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: app.snapshot.complete and bool(app.snapshot.rows))
+        assert {f.rule for f in app.snapshot.findings} == {"nan"}
+        alerts = {r.run: r.alerts for r in app.snapshot.rows}
+        assert alerts["oom"] == 0 and alerts["nan"] > 0
+
+
+def test_tui_rejects_bad_health_options_before_starting(tmp_path: Path, capsys) -> None:
+    from analyzer.cli import main
+
+    assert main(["tui", str(tmp_path), "--rule-param", "divergence.block=0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "divergence.block = 0 is out of range" in err

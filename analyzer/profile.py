@@ -26,7 +26,9 @@ from analyzer.profile_breakdown import (
 from analyzer.profile_load import ProfileInputs, load_profile
 from analyzer.profile_ops import (
     DEVICE_PROCESSES,
+    TOP_DEFAULT,
     bandwidth_by_link,
+    communication_of_types,
     kernels_from_trace,
     memory_peaks,
     memory_series,
@@ -57,9 +59,12 @@ class ProfileSummary:
     largest_allocations: pl.DataFrame = field(default_factory=pl.DataFrame)
     files: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The profiled run: its short name and its directory.
+    run: str = ""
+    path: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object of CONTRACT.md "The profile summary" (and more)."""
+    def to_dict(self, top: int = TOP_DEFAULT) -> dict[str, Any]:
+        """One run's part of CONTRACT.md "The profile summary" (at most ``top`` operators)."""
 
         def rows(df: pl.DataFrame) -> list[dict]:
             return [] if df.is_empty() else _round(df).to_dicts()
@@ -72,8 +77,9 @@ class ProfileSummary:
             "findings": self.findings,
         }
         if not self.top_operators.is_empty():
-            out["top_operators"] = rows(self.top_operators)
-            out["top_operator_types"] = rows(self.top_types)
+            out["top_operators"] = rows(self.top_operators.head(top))
+        if not self.top_types.is_empty():
+            out["top_operator_types"] = rows(self.top_types.head(top))
         out.update(
             communication=self.communication,
             bandwidth=rows(self.bandwidth),
@@ -84,6 +90,56 @@ class ProfileSummary:
             files=self.files,
             notes=self.notes,
         )
+        return out
+
+
+#: The per-run lists of the JSON report that become one list with a ``run`` field.
+RUN_LISTS = (
+    "ranks",
+    "stages",
+    "slow_ranks",
+    "slow_stages",
+    "top_operators",
+    "top_operator_types",
+    "bandwidth",
+    "slow_links",
+    "memory",
+    "memory_timeline",
+    "largest_allocations",
+    "files",
+)
+
+
+@dataclass
+class ProfileReport:
+    """One :class:`ProfileSummary` per profiled run (a run directory, else the directory
+    holding the profiler directories), and notes about no run in particular."""
+
+    runs: list[ProfileSummary] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self, top: int = TOP_DEFAULT) -> dict[str, Any]:
+        """``runs`` (name, path, communication, findings, notes of each run) and every list
+        of :data:`RUN_LISTS` over all runs, each row with its ``run``."""
+        out: dict[str, Any] = {"runs": []}
+        for key in RUN_LISTS:
+            out[key] = []
+        for s in self.runs:
+            d = s.to_dict(top)
+            out["runs"].append(
+                {
+                    "run": s.run,
+                    "path": s.path,
+                    "communication": d["communication"],
+                    "findings": d["findings"],
+                    "notes": d["notes"],
+                }
+            )
+            for key in RUN_LISTS:
+                out[key] += [{"run": s.run, **row} for row in d.get(key, [])]
+        if not out["top_operators"]:
+            del out["top_operators"]
+        out["notes"] = self.notes
         return out
 
 
@@ -105,7 +161,12 @@ def _breakdown(inputs: ProfileInputs, summary: ProfileSummary) -> None:
     if ranks.is_empty() and inputs.trace_totals:
         summary.notes.append(
             "no per-step breakdown: no step_trace_time.csv and no Overlap Analysis in "
-            "trace_view.json (MindSpore's CPU profiler writes host CPU ops only)"
+            "trace_view.json"
+            + (
+                " (MindSpore's CPU profiler writes host CPU ops only)"
+                if inputs.mindspore_cpu
+                else ""
+            )
         )
     ranks = with_stages(ranks, stage_map(frames, inputs.stage_groups, ranks))
     summary.ranks = ranks
@@ -119,11 +180,11 @@ def _breakdown(inputs: ProfileInputs, summary: ProfileSummary) -> None:
         summary.findings += stage_verdict.findings
 
 
-def _operators(inputs: ProfileInputs, summary: ProfileSummary) -> None:
+def _operators(inputs: ProfileInputs, summary: ProfileSummary, top: int) -> None:
     try:
         if inputs.kernels:
             kernels = pl.concat(inputs.kernels, how="diagonal_relaxed")
-            summary.top_operators, summary.top_types, comm = top_from_kernels(kernels)
+            summary.top_operators, summary.top_types, comm = top_from_kernels(kernels, top)
             comm["source"] = "kernel_details.csv"
         else:
             comm = {}
@@ -132,7 +193,7 @@ def _operators(inputs: ProfileInputs, summary: ProfileSummary) -> None:
             device = next((p for p in DEVICE_PROCESSES if p in procs), None)
             if device is not None:
                 hw = kernels_from_trace(totals)
-                summary.top_operators, summary.top_types, comm = top_from_trace(hw)
+                summary.top_operators, summary.top_types, comm = top_from_trace(hw, top)
                 comm["source"] = f"trace_view.json ({device})"
     except pl.exceptions.PolarsError as exc:
         summary.notes.append(f"kernel data skipped ({str(exc).splitlines()[0][:200]})")
@@ -140,7 +201,10 @@ def _operators(inputs: ProfileInputs, summary: ProfileSummary) -> None:
     if summary.top_operators.is_empty():
         summary.top_operators = pl.DataFrame()
     if summary.top_types.is_empty() and inputs.op_stats:
-        summary.top_types = types_from_op_statistic(_concat(inputs.op_stats))
+        every_type = types_from_op_statistic(_concat(inputs.op_stats), limit=1 << 40)
+        summary.top_types = every_type.head(top)
+        if not comm:
+            comm = communication_of_types(every_type)
     summary.communication = comm
 
 
@@ -157,9 +221,11 @@ def _communication(inputs: ProfileInputs, summary: ProfileSummary) -> None:
     summary.bandwidth = bandwidth_by_link(_concat(inputs.bandwidth))
     matrix = _concat(inputs.matrix)
     summary.slow_links = slow_links(matrix)
-    if not matrix.is_empty() and not bool(matrix["global_ranks"].all()):
+    links = summary.slow_links
+    if not links.is_empty() and links["group"].null_count() < links.height:
         summary.notes.append(
-            "communication_matrix.json of a single rank names ranks local to each group"
+            "slowest links: ranks are local to each communication group "
+            "(a rank's communication_matrix.json)"
         )
 
 
@@ -174,25 +240,36 @@ def _memory(inputs: ProfileInputs, summary: ProfileSummary) -> None:
         )
 
 
-def summarize(inputs: ProfileInputs) -> ProfileSummary:
-    summary = ProfileSummary(ranks=pl.DataFrame(), files=inputs.files, notes=list(inputs.notes))
+def summarize(inputs: ProfileInputs, top: int = TOP_DEFAULT) -> ProfileSummary:
+    """One profiled run's summary."""
+    summary = ProfileSummary(
+        ranks=pl.DataFrame(),
+        files=inputs.files,
+        notes=list(inputs.notes),
+        run=inputs.name,
+        path=str(inputs.path),
+    )
     _breakdown(inputs, summary)
-    _operators(inputs, summary)
+    _operators(inputs, summary, top)
     _communication(inputs, summary)
     _memory(inputs, summary)
     return summary
 
 
-def profile_paths(paths: list[str | Path]) -> ProfileSummary:
-    """Read the profiler output under ``paths`` and summarise it.
+def profile_paths(paths: list[str | Path], top: int = TOP_DEFAULT) -> ProfileReport:
+    """Read the profiler output under ``paths`` and summarise each profiled run (at most
+    ``top`` operators and operator types each).
 
     InputError when a path is missing or nothing readable was found.
     """
-    inputs = load_profile(paths)
-    if not inputs.files:
-        why = "; ".join(inputs.notes[:3])
+    loaded = load_profile(paths)
+    runs = [r for r in loaded.runs if r.files]
+    if not runs:
+        notes = loaded.notes + [n for r in loaded.runs for n in r.notes]
+        why = "; ".join(notes[:3])
         raise InputError(
             f"{', '.join(str(p) for p in paths)}: no profiler output found"
             + (f" ({why})" if why else "")
         )
-    return summarize(inputs)
+    notes = loaded.notes + [n for r in loaded.runs if not r.files for n in r.notes]
+    return ProfileReport([summarize(r, top) for r in runs], notes)

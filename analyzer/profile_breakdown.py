@@ -65,15 +65,15 @@ def steps_from_trace(overlap: pl.DataFrame) -> pl.DataFrame:
 
 
 def rank_rows(frames: list[pl.DataFrame]) -> pl.DataFrame:
-    """Rank rows of every step trace, one per (rank, step): the first source wins."""
+    """Rank rows of one run's step traces, one per (rank, step): the first source wins (a
+    rank's step_trace_time.csv before trace_view's Overlap Analysis). Empty frames keep the
+    columns (a CSV header)."""
     rows = [f.filter(pl.col("type") == "rank") for f in frames if not f.is_empty()]
-    if not rows:
-        return (
-            empty_steps()
-            .drop("type", "stage_ranks")
-            .with_columns(pl.lit(None, pl.Float64).alias("step_us"))
-        )
-    df = pl.concat(rows, how="diagonal_relaxed").unique(["rank", "step"], keep="first")
+    df = (
+        pl.concat(rows, how="diagonal_relaxed").unique(["rank", "step"], keep="first")
+        if rows
+        else empty_steps()
+    )
     df = df.with_columns(
         (
             pl.col("computing_us").fill_null(0)

@@ -54,6 +54,8 @@ class ProfileFile:
     kind: str
     path: Path
     rank: int | None
+    #: The profiled run it belongs to (see :func:`run_of`); files of different runs never mix.
+    run: Path = Path(".")
 
 
 @dataclass
@@ -90,12 +92,64 @@ def owner_dir(path: Path) -> Path:
     return parent.parent if parent.name in ("ASCEND_PROFILER_OUTPUT", "FRAMEWORK") else parent
 
 
+def profiler_root(path: Path) -> Path:
+    """The directory holding the profiler directory of ``path`` (``*_ascend_pt``, a directory
+    with ASCEND_PROFILER_OUTPUT, ``cluster_analysis_output``): where one profiled run's ranks
+    sit side by side; a loose file's own directory otherwise."""
+    owner = owner_dir(path)
+    if (
+        owner.name.endswith(("_ascend_pt", "_ascend_ms"))
+        or owner.name == "cluster_analysis_output"
+        or path.parent.name in ("ASCEND_PROFILER_OUTPUT", "FRAMEWORK")
+    ):
+        return owner.parent
+    return owner
+
+
+def run_of(path: Path, top: Path | None, cache: dict[Path, bool]) -> Path:
+    """The profiled run of a file: the nearest run directory (msrun_log, worker logs,
+    run.json) at or under ``top`` (the PATH given), else its :func:`profiler_root`."""
+    root = profiler_root(path)
+    if top is not None:
+        for parent in (path.parent, *path.parent.parents):
+            if parent not in cache:
+                cache[parent] = is_run_dir(parent)
+            if cache[parent]:
+                return parent
+            if parent == top:
+                break
+    return root
+
+
 def _read_json(path: Path) -> Any:
     try:
         with open(path, "rb") as fh:
             return json.loads(fh.read())
     except (OSError, ValueError) as exc:
         raise ValueError(f"not readable JSON ({exc.__class__.__name__})") from None
+
+
+_MS_CPU_FILE = re.compile(
+    r"^cpu_(?:op_type_info|op_detail_info|framework|ms_memory_record)_(\d+)\."
+)
+
+
+def _rank_of_framework(directory: Path) -> int | None:
+    """MindSpore's CPU profiler writes no profiler_info; its FRAMEWORK/cpu_*_N files name N."""
+    try:
+        names = sorted(os.listdir(directory / "FRAMEWORK"))
+    except OSError:
+        return None
+    for name in names:
+        m = _MS_CPU_FILE.match(name)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def is_mindspore_cpu(directory: Path) -> bool:
+    """A MindSpore profiler directory with host CPU op files (FRAMEWORK/cpu_op_*)."""
+    return any((directory / "FRAMEWORK").glob("cpu_op_*"))
 
 
 def _rank_of_dir(directory: Path, cache: dict[Path, int | None]) -> int | None:
@@ -109,6 +163,8 @@ def _rank_of_dir(directory: Path, cache: dict[Path, int | None]) -> int | None:
             rank = rank_from_info(None, info.name)
         if rank is not None:
             break
+    if rank is None:
+        rank = _rank_of_framework(directory)
     if rank is None:
         for part in (directory.name, directory.parent.name):
             m = _RANK_IN_DIR.search(part)
@@ -147,7 +203,7 @@ def _roots(path: Path) -> list[Path]:
 
 def find_files(paths: list[str | Path]) -> Found:
     """Every recognised profiler file under the paths (InputError for a missing path)."""
-    found, ranks = Found(), {}
+    found, ranks, runs = Found(), {}, {}
     for raw in paths:
         path = Path(raw)
         if not path.exists():
@@ -157,7 +213,8 @@ def find_files(paths: list[str | Path]) -> Found:
             if kind is None:
                 found.notes.append(f"{path}: not a profiler file this tool reads; skipped")
                 continue
-            found.files.append(ProfileFile(kind, path, _rank_of_dir(owner_dir(path), ranks)))
+            rank = _rank_of_dir(owner_dir(path), ranks)
+            found.files.append(ProfileFile(kind, path, rank, run_of(path, None, runs)))
             continue
         if not os.access(path, os.R_OK | os.X_OK):
             raise InputError(f"{raw}: permission denied")
@@ -166,7 +223,7 @@ def find_files(paths: list[str | Path]) -> Found:
                 kind = kind_of(file.name)
                 if kind is not None:
                     rank = _rank_of_dir(owner_dir(file), ranks)
-                    found.files.append(ProfileFile(kind, file, rank))
+                    found.files.append(ProfileFile(kind, file, rank, run_of(file, path, runs)))
     seen: set[Path] = set()
     unique = []
     for f in found.files:
@@ -204,3 +261,20 @@ def iter_chunks(path: Path, size: int = CHUNK) -> Iterator[bytes]:
     with open(path, "rb") as fh:
         while chunk := fh.read(size):
             yield chunk
+
+
+def profile_signature(paths: list[str | Path]) -> tuple:
+    """What changes when profiler files appear, grow or are rewritten under ``paths``
+    (names, sizes, mtimes): a screen re-reads only when this changes."""
+    try:
+        found = find_files(paths)
+    except InputError as exc:
+        return (str(exc),)
+    out: list[tuple] = []
+    for f in found.files:
+        try:
+            st = f.path.stat()
+            out.append((str(f.path), st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append((str(f.path), -1, -1))
+    return tuple(out)

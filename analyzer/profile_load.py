@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import polars as pl
 from analyzer.profile_io import (
     ProfileFile,
     find_files,
+    is_mindspore_cpu,
     iter_chunks,
     owner_dir,
     read_json,
@@ -48,6 +50,19 @@ class ProfileInputs:
     trace_totals: list[pl.DataFrame] = field(default_factory=list)
     stage_groups: list[list[int]] = field(default_factory=list)
     files: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    #: The profiled run (its directory) and the name it is shown by.
+    path: Path = Path(".")
+    name: str = ""
+    #: A MindSpore profiler directory with host CPU op files only (FRAMEWORK/cpu_op_*).
+    mindspore_cpu: bool = False
+
+
+@dataclass
+class ProfileLoad:
+    """Every profiled run under the paths (in path order), and notes about no run."""
+
+    runs: list[ProfileInputs] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -108,16 +123,13 @@ def _number_unknown_ranks(files: list[ProfileFile], notes: list[str]) -> list[Pr
                 notes.append(
                     f"{owner_dir(f.path)}: rank unknown (no profiler_info_N.json); numbered {n}"
                 )
-            f = ProfileFile(f.kind, f.path, dirs[owner_dir(f.path)])
+            f = ProfileFile(f.kind, f.path, dirs[owner_dir(f.path)], f.run)
         out.append(f)
     return out
 
 
-def load_profile(paths: list[str | Path]) -> ProfileInputs:
-    """Find and read every profiler file under the paths; bad files become notes."""
-    found = find_files(paths)
-    into = ProfileInputs(notes=list(found.notes))
-    for f in _number_unknown_ranks(found.files, into.notes):
+def _read_run(files: list[ProfileFile], into: ProfileInputs) -> None:
+    for f in _number_unknown_ranks(files, into.notes):
         try:
             _read_one(f, into)
         except (ValueError, OSError, pl.exceptions.PolarsError) as exc:
@@ -125,4 +137,30 @@ def load_profile(paths: list[str | Path]) -> ProfileInputs:
             into.notes.append(f"{f.path}: skipped ({msg[:200]})")
             continue
         into.files.append({"kind": f.kind, "path": str(f.path), "rank": f.rank})
-    return into
+    into.mindspore_cpu = any(is_mindspore_cpu(owner_dir(f.path)) for f in files)
+
+
+def run_names(paths: list[Path]) -> list[str]:
+    """Short names for the runs: the directory name, or (when two share a name) the path
+    below their common ancestor."""
+    resolved = [p.resolve() for p in paths]
+    names = [p.name or str(p) for p in resolved]
+    if len(set(names)) == len(names):
+        return names
+    common = Path(os.path.commonpath(resolved)) if len(resolved) > 1 else resolved[0].parent
+    return [str(p.relative_to(common)) if p != common else str(p) for p in resolved]
+
+
+def load_profile(paths: list[str | Path]) -> ProfileLoad:
+    """Find and read every profiler file under the paths, one :class:`ProfileInputs` per
+    profiled run (so two runs' rank 0 never mix); bad files become notes."""
+    found = find_files(paths)
+    by_run: dict[Path, list[ProfileFile]] = {}
+    for f in found.files:
+        by_run.setdefault(f.run, []).append(f)
+    out = ProfileLoad(notes=list(found.notes))
+    for (path, files), name in zip(by_run.items(), run_names(list(by_run)), strict=True):
+        into = ProfileInputs(path=path, name=name)
+        _read_run(files, into)
+        out.runs.append(into)
+    return out

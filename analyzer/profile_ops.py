@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from parsers.profiler.kernels import is_communication_op, op_type_of_name
+
+#: Operators (and operator types) kept per run when no ``--top`` is given.
+TOP_DEFAULT = 50
 TOP_SCHEMA = {
     "name": pl.String,
     "type": pl.String,
@@ -35,7 +39,7 @@ def _ranked(agg: pl.DataFrame, total: float, limit: int) -> pl.DataFrame:
 
 
 def top_from_kernels(
-    kernels: pl.LazyFrame, limit: int = 50
+    kernels: pl.LazyFrame, limit: int = TOP_DEFAULT
 ) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
     """(by name, by type, communication summary) over every rank's kernel rows."""
     agg = (
@@ -50,15 +54,7 @@ def top_from_kernels(
     )
     total = float(agg["total_us"].sum() or 0.0)
     by_name = _ranked(agg, total, limit).select(list(TOP_SCHEMA))
-    by_type = _ranked(
-        agg.group_by(pl.col("type").fill_null("(none)")).agg(
-            pl.col("count").sum(),
-            pl.col("total_us").sum(),
-            pl.col("is_communication").any(),
-        ),
-        total,
-        limit,
-    )
+    by_type = _by_type(agg, total, limit)
     comm = agg.filter(pl.col("is_communication"))
     comm_total = float(comm["total_us"].sum() or 0.0)
     summary = {
@@ -77,22 +73,42 @@ DEVICE_PROCESSES = ("Ascend Hardware", "CPU OP")
 def kernels_from_trace(totals: pl.DataFrame) -> pl.LazyFrame:
     """trace_view per-name totals of the device process → kernel-like rows.
 
-    ``Ascend Hardware`` on an NPU; ``CPU OP`` is what MindSpore's profiler writes on the CPU.
+    ``Ascend Hardware`` on an NPU; ``CPU OP`` is what MindSpore's profiler writes on the CPU,
+    whose names (``Default/AllReduce-op3``) carry the operator type (as in its
+    ``cpu_op_type_info``).
     """
     procs = set(totals["process"].to_list())
     device = next((p for p in DEVICE_PROCESSES if p in procs), DEVICE_PROCESSES[0])
     hw = totals.filter(pl.col("process") == device)
+    op_type = op_type_of_name(pl.col("name")) if device == "CPU OP" else pl.lit(None, pl.String)
     return hw.lazy().select(
         pl.col("rank").cast(pl.Int64),
         pl.col("name"),
-        pl.lit(None, pl.String).alias("type"),
+        op_type.alias("type"),
         pl.col("total_us").alias("duration_us"),
-        pl.col("name").str.contains(r"(?i)^(hcom_|hccl)").alias("is_communication"),
+        is_communication_op(pl.col("name")).alias("is_communication"),
         pl.col("count"),
     )
 
 
-def top_from_trace(hw: pl.LazyFrame, limit: int = 50) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
+def _by_type(agg: pl.DataFrame, total: float, limit: int) -> pl.DataFrame:
+    """Operator rows summed per type (empty when no row has a type)."""
+    if agg["type"].null_count() == agg.height:
+        return pl.DataFrame()
+    return _ranked(
+        agg.group_by(pl.col("type").fill_null("(none)")).agg(
+            pl.col("count").sum(),
+            pl.col("total_us").sum(),
+            pl.col("is_communication").any(),
+        ),
+        total,
+        limit,
+    )
+
+
+def top_from_trace(
+    hw: pl.LazyFrame, limit: int = TOP_DEFAULT
+) -> tuple[pl.DataFrame, pl.DataFrame, dict]:
     """Like :func:`top_from_kernels` but rows are already (name, count, total) sums."""
     agg = (
         hw.group_by("name", "type")
@@ -111,14 +127,31 @@ def top_from_trace(hw: pl.LazyFrame, limit: int = 50) -> tuple[pl.DataFrame, pl.
         "communication_total_us": round(comm_total, 3),
         "communication_share_pct": round(comm_total / total * 100, 2) if total else None,
     }
-    return _ranked(agg, total, limit).select(list(TOP_SCHEMA)), pl.DataFrame(), summary
+    by_name = _ranked(agg, total, limit).select(list(TOP_SCHEMA))
+    return by_name, _by_type(agg, total, limit), summary
 
 
-def types_from_op_statistic(stats: pl.DataFrame, limit: int = 50) -> pl.DataFrame:
+def types_from_op_statistic(stats: pl.DataFrame, limit: int = TOP_DEFAULT) -> pl.DataFrame:
+    """op_statistic.csv (or MindSpore's cpu_op_type_info) summed per operator type."""
     agg = stats.group_by("type").agg(
         pl.col("count").sum(), pl.col("total_us").sum(), pl.col("rank").n_unique().alias("ranks")
     )
+    agg = agg.with_columns(is_communication_op(pl.col("type")).alias("is_communication"))
     return _ranked(agg, float(agg["total_us"].sum() or 0.0), limit)
+
+
+def communication_of_types(types: pl.DataFrame) -> dict:
+    """The share of communication from operator types alone (op_statistic input only)."""
+    if "is_communication" not in types.columns or types.is_empty():
+        return {}
+    total = float(types["total_us"].sum() or 0.0)
+    comm = float(types.filter(pl.col("is_communication"))["total_us"].sum() or 0.0)
+    return {
+        "kernel_total_us": round(total, 3),
+        "communication_total_us": round(comm, 3),
+        "communication_share_pct": round(comm / total * 100, 2) if total else None,
+        "source": "operator types (op_statistic)",
+    }
 
 
 def bandwidth_by_link(bw: pl.DataFrame) -> pl.DataFrame:
@@ -143,33 +176,62 @@ def bandwidth_by_link(bw: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def slow_links(matrix: pl.DataFrame, limit: int = 10) -> pl.DataFrame:
-    """Rank pairs with the lowest bandwidth (self links and empty transfers left out).
+def _link_rows(matrix: pl.DataFrame) -> tuple[pl.DataFrame, bool]:
+    """The rows to sum per link, and whether their ranks are local to each group.
 
-    The tools' own ``Total Op Info`` rows are used when present; otherwise every op is
-    summed except msprof-analyze's ``-top``/``-middle``/``-bottom`` digests of the same ops.
+    msprof-analyze's cluster matrix names global ranks: its ``Total Op Info`` rows are used
+    when present. A single rank's matrix names ranks local to each group, so links are kept
+    per group and its ``Total`` rows (summed over groups) are left out. msprof-analyze's
+    ``-top``/``-middle``/``-bottom`` digests of the same ops are always left out."""
+    glob = pl.col("global_ranks") if "global_ranks" in matrix.columns else pl.lit(True)
+    rows = matrix.filter(glob)
+    local = rows.is_empty()
+    if local:
+        rows = matrix
+    total = pl.col("op").fill_null("").str.starts_with("Total")
+    digest = pl.col("op").fill_null("").str.contains(r"-(top|middle|bottom)\d*(@|$)")
+    if not local and not rows.filter(total).is_empty():
+        rows = rows.filter(total)
+    else:
+        rows = rows.filter(~total & ~digest)
+    rows = rows.filter((pl.col("src") != pl.col("dst")) & (pl.col("size_mb").fill_null(0) > 0))
+    return rows, local
+
+
+def slow_links(matrix: pl.DataFrame, limit: int = 10) -> pl.DataFrame:
+    """The slowest rank pairs of each transport type, against that type's median bandwidth
+    (HCCS, RDMA, PCIe links differ by design, so only links of one type are compared).
+
+    Columns: ``group`` (the communication group; set only when ranks are local to it),
+    ``src, dst, transport, size_mb, time_ms, bandwidth_gbps, median_gbps, of_median_pct``;
+    at most ``limit`` links per transport type, slowest first.
     """
     if matrix.is_empty():
         return pl.DataFrame()
-    totals = matrix.filter(pl.col("op").fill_null("").str.starts_with("Total"))
-    rows = (
-        totals
-        if not totals.is_empty()
-        else matrix.filter(
-            ~pl.col("op").fill_null("").str.contains(r"-(top|middle|bottom)\d*(@|$)")
-        )
-    )
-    rows = rows.filter((pl.col("src") != pl.col("dst")) & (pl.col("size_mb").fill_null(0) > 0))
-    return (
-        rows.group_by("src", "dst", "transport")
+    rows, local = _link_rows(matrix)
+    if rows.is_empty():
+        return pl.DataFrame()
+    group = pl.col("group") if local else pl.lit(None, pl.String).alias("group")
+    links = (
+        rows.with_columns(group)
+        .group_by("group", "src", "dst", "transport")
         .agg(pl.col("size_mb").sum(), pl.col("time_ms").sum())
         .with_columns(
             pl.when(pl.col("time_ms") > 0)
             .then(pl.col("size_mb") / pl.col("time_ms"))
             .alias("bandwidth_gbps")
         )
-        .sort("bandwidth_gbps", nulls_last=True)
-        .head(limit)
+    )
+    median = pl.col("bandwidth_gbps").median().over("transport")
+    return (
+        links.with_columns(median.alias("median_gbps"))
+        .with_columns(
+            pl.when(pl.col("median_gbps") > 0)
+            .then(pl.col("bandwidth_gbps") / pl.col("median_gbps") * 100)
+            .alias("of_median_pct")
+        )
+        .sort("transport", "bandwidth_gbps", "group", "src", "dst", nulls_last=True)
+        .filter(pl.int_range(pl.len()).over("transport") < limit)
     )
 
 

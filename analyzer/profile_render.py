@@ -1,4 +1,9 @@
-"""Rendering a ProfileSummary: a terminal report, JSON, CSV (the per-rank table)."""
+"""Rendering a ProfileReport: a terminal report (a section per profiled run), JSON, CSV.
+
+Every string from the input (names, types, groups, components, paths, notes) is untrusted:
+the table passes it through :func:`_fmt` (escape sequences and line breaks removed), CSV
+through :func:`analyzer.format_escape.csv_cell`.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,10 @@ from typing import Any
 
 import polars as pl
 
+from analyzer.format_escape import csv_cell, one_line
 from analyzer.jsonl import _clean
-from analyzer.profile import ProfileSummary
-from analyzer.sanitize import clean_text
+from analyzer.profile import ProfileReport, ProfileSummary
+from analyzer.profile_ops import TOP_DEFAULT
 
 _BREAKDOWN = (
     ("computing_us", "Computing"),
@@ -29,7 +35,7 @@ def _fmt(value: Any, digits: int = 1) -> str:
         if not math.isfinite(value):
             return str(value)
         return f"{value:,.{digits}f}"
-    return clean_text(str(value)) or ""
+    return one_line(str(value))
 
 
 def grid(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> list[str]:
@@ -104,12 +110,12 @@ def _verdicts(summary: ProfileSummary) -> list[str]:
     if not summary.slow_ranks:
         out.append("  none: no rank stands out" if not summary.ranks.is_empty() else "  no data")
     for s in summary.slow_ranks:
-        out.append(f"  rank {s['rank']}: {clean_text(s['reason'])}")
+        out.append(f"  rank {_fmt(s['rank'])}: {_fmt(s['reason'])}")
     for s in summary.slow_stages:
-        out.append(f"  stage {s['stage']}: {clean_text(s['reason'])}")
+        out.append(f"  stage {_fmt(s['stage'])}: {_fmt(s['reason'])}")
     if summary.findings:
         out.append("Findings")
-        out += [f"  {clean_text(f)}" for f in summary.findings]
+        out += [f"  {_fmt(f)}" for f in summary.findings]
     return out
 
 
@@ -118,7 +124,7 @@ def _operators(summary: ProfileSummary, limit: int) -> list[str]:
     top = summary.top_operators
     comm = summary.communication
     if not top.is_empty():
-        src = comm.get("source", "kernels")
+        src = _fmt(comm.get("source", "kernels"))
         out.append(f"Top operators by total time ({src})")
         rows = [
             [
@@ -147,8 +153,9 @@ def _operators(summary: ProfileSummary, limit: int) -> list[str]:
         ]
         out += grid(["type", "count", "total ms", "mean us", "share %"], rows)
     if comm.get("communication_share_pct") is not None:
+        of = "operator" if comm.get("source", "").startswith("operator types") else "kernel"
         out.append(
-            f"Communication operators: {comm['communication_share_pct']:.1f}% of kernel time "
+            f"Communication operators: {comm['communication_share_pct']:.1f}% of {of} time "
             f"({comm['communication_total_us'] / 1000:,.1f} of {comm['kernel_total_us'] / 1000:,.1f} ms)"
         )
     return out
@@ -160,7 +167,7 @@ def _links(summary: ProfileSummary) -> list[str]:
         out.append("Communication bandwidth by link type (transit size / transit time)")
         rows = [
             [
-                r["link_type"],
+                _fmt(r["link_type"]),
                 _fmt(r["size_mb"], 3),
                 _fmt(r["time_ms"], 3),
                 _fmt(r["bandwidth_gbps"], 2),
@@ -169,20 +176,35 @@ def _links(summary: ProfileSummary) -> list[str]:
             for r in summary.bandwidth.iter_rows(named=True)
         ]
         out += grid(["link", "size MB", "time ms", "GB/s", "ops"], rows)
-    if not summary.slow_links.is_empty():
-        out.append("Slowest links (communication matrix)")
-        rows = [
-            [
-                f"{r['src']} -> {r['dst']}",
-                _fmt(r["transport"]),
-                _fmt(r["size_mb"], 3),
-                _fmt(r["time_ms"], 3),
-                _fmt(r["bandwidth_gbps"], 2),
-            ]
-            for r in summary.slow_links.iter_rows(named=True)
+    return out + _slow_links(summary.slow_links)
+
+
+def _slow_links(links: pl.DataFrame) -> list[str]:
+    """Per transport type, its slowest links against the type's median bandwidth."""
+    if links.is_empty():
+        return []
+    local = links["group"].null_count() < links.height
+    out = [
+        "Slowest links per transport type (communication matrix; vs the type's median)"
+        + ("; ranks local to each group" if local else "")
+    ]
+    rows = [
+        [
+            *([_fmt(r["group"])[:24]] if local else []),
+            f"{_fmt(r['src'])} -> {_fmt(r['dst'])}",
+            _fmt(r["transport"]),
+            _fmt(r["size_mb"], 3),
+            _fmt(r["time_ms"], 3),
+            _fmt(r["bandwidth_gbps"], 2),
+            _fmt(r["of_median_pct"], 0),
         ]
-        out += grid(["ranks", "transport", "size MB", "time ms", "GB/s"], rows, {2, 3, 4})
-    return out
+        for r in links.iter_rows(named=True)
+    ]
+    head = ["ranks", "transport", "size MB", "time ms", "GB/s", "% of median"]
+    first = 3 if local else 2
+    if local:
+        head.insert(0, "group")
+    return out + grid(head, rows, set(range(first, len(head))))
 
 
 def _memory(summary: ProfileSummary) -> list[str]:
@@ -206,7 +228,7 @@ def _memory(summary: ProfileSummary) -> list[str]:
     ]
 
 
-def render_table(summary: ProfileSummary, limit: int = 15) -> str:
+def _run_header(summary: ProfileSummary, many: bool) -> list[str]:
     files = summary.files
     kinds = sorted({f["kind"] for f in files})
     ranks = (
@@ -214,9 +236,14 @@ def render_table(summary: ProfileSummary, limit: int = 15) -> str:
         if not summary.ranks.is_empty()
         else []
     )
-    parts = [
-        [f"Profile: {len(files)} files ({', '.join(kinds)}); {len(ranks)} ranks with step data"]
-    ]
+    what = f"{len(files)} files ({', '.join(kinds)}); {len(ranks)} ranks with step data"
+    if not many:
+        return [f"Profile: {what}"]
+    return [f"== Run {_fmt(summary.run)}: {_fmt(summary.path)}", f"Profile: {what}"]
+
+
+def _render_run(summary: ProfileSummary, limit: int, many: bool) -> list[list[str]]:
+    parts = [_run_header(summary, many)]
     for section in (
         _breakdown(summary),
         _stages(summary),
@@ -228,22 +255,62 @@ def render_table(summary: ProfileSummary, limit: int = 15) -> str:
         if section:
             parts.append(section)
     if summary.notes:
-        parts.append(["Notes", *[f"  {clean_text(n)}" for n in summary.notes]])
+        parts.append(["Notes", *[f"  {_fmt(n)}" for n in summary.notes]])
+    return parts
+
+
+def render_table(report: ProfileReport, limit: int = 15) -> str:
+    """A section per profiled run (headed by its name and directory when there are several)."""
+    many = len(report.runs) > 1
+    parts: list[list[str]] = []
+    if many:
+        parts.append([f"{len(report.runs)} profiled runs (each summarised on its own)"])
+    for summary in report.runs:
+        parts += _render_run(summary, limit, many)
+    if report.notes:
+        parts.append(["Notes", *[f"  {_fmt(n)}" for n in report.notes]])
     return "\n\n".join("\n".join(p) for p in parts) + "\n"
 
 
-def render_json(summary: ProfileSummary) -> str:
+def render_json(report: ProfileReport, top: int = TOP_DEFAULT) -> str:
+    """See :meth:`analyzer.profile.ProfileReport.to_dict`."""
     return (
         json.dumps(
-            _clean(summary.to_dict()), ensure_ascii=False, allow_nan=False, default=str, indent=2
+            _clean(report.to_dict(top)), ensure_ascii=False, allow_nan=False, default=str, indent=2
         )
         + "\n"
     )
 
 
-def render_csv(summary: ProfileSummary) -> str:
-    """The per-rank breakdown as CSV (the table scripts want)."""
-    ranks = summary.ranks
-    if ranks.is_empty():
-        return ""
-    return ranks.with_columns(pl.col(pl.Float64).round(3)).write_csv()
+def _csv(frames: list[pl.DataFrame]) -> str:
+    """Frames (each with a ``run`` column first) as one CSV; strings defused for spreadsheets."""
+    df = pl.concat(frames, how="diagonal_relaxed")
+    exprs = [
+        pl.col(c).map_elements(csv_cell, return_dtype=pl.String)
+        if t == pl.String
+        else pl.col(c).round(3)
+        if t == pl.Float64
+        else pl.col(c)
+        for c, t in df.schema.items()
+    ]
+    return df.select(exprs).write_csv()
+
+
+def _with_run(summary: ProfileSummary, df: pl.DataFrame) -> pl.DataFrame:
+    return df.select(pl.lit(summary.run, pl.String).alias("run"), pl.all())
+
+
+def render_csv(report: ProfileReport, top: int = TOP_DEFAULT) -> tuple[str, str | None]:
+    """(CSV, a note for stderr or None). The per-rank breakdown with a ``run`` column; without
+    step data the top operators (else the operator types), else the breakdown's header only."""
+    ranks = [_with_run(s, s.ranks) for s in report.runs if not s.ranks.is_empty()]
+    if ranks:
+        return _csv(ranks), None
+    ops = [_with_run(s, s.top_operators.head(top)) for s in report.runs if s.top_operators.height]
+    if ops:
+        return _csv(ops), "no per-rank step data; writing the top operators"
+    types = [_with_run(s, s.top_types.head(top)) for s in report.runs if s.top_types.height]
+    if types:
+        return _csv(types), "no per-rank step data; writing the top operator types"
+    head = ["run", *(report.runs[0].ranks.columns if report.runs else [])]
+    return ",".join(head) + "\n", "no per-rank step data and no operators: writing the header only"

@@ -41,13 +41,37 @@ def _opt_num(cols: list[str], *aliases: str) -> pl.Expr:
     return numeric(col) if col else pl.lit(None, pl.Float64)
 
 
+# Collective and point-to-point operators by their type (a whole word: ``ReduceSum``,
+# ``BroadcastTo``, ``Gather`` or ``SendGrad`` are not communication).
+_COLLECTIVES = (
+    r"all_?reduce|all_?gather(?:_?v)?|reduce_?scatter(?:_?v)?|broadcast|send|i?recv|receive"
+    r"|all_?to_?all(?:_?v[2c]?)?|barrier|batch_?i?send_?i?recv|neighbor_?exchange(?:_?v2)?"
+    r"|collective_?permute"
+)
+#: HCCL/NCCL/Gloo kernels and ops (``hcom_allReduce_``, ``HcclAllGather``, ``ncclKernel_*``,
+#: ``nccl:all_reduce``), torch's ``c10d::*`` and ``record_param_comms``, and MindSpore's
+#: operator types (``AllReduce``, ``AllGather``, ``ReduceScatter``, ``Broadcast``, ``Send``,
+#: ``Receive``, ``AlltoAll``, ...), matched on the name without its scope and ``-opN``.
+COMMUNICATION = rf"(?i)^(?:hcom|hccl|nccl|gloo|c10d::|record_param_comms$|_?(?:{_COLLECTIVES})_?$)"
+
+
+def op_type_of_name(name: pl.Expr) -> pl.Expr:
+    """MindSpore's operator type from a full op name: ``Default/net/AllReduce-op12`` →
+    ``AllReduce`` (scope and ``-opN`` suffix dropped)."""
+    return name.str.replace(r"^.*/", "").str.replace(r"-op\d+(?:_\d+)*$", "")
+
+
+def is_communication_op(name_or_type: pl.Expr) -> pl.Expr:
+    """True for a communication operator's name or type (see :data:`COMMUNICATION`)."""
+    return op_type_of_name(name_or_type.fill_null("")).str.contains(COMMUNICATION)
+
+
 def is_communication(name: pl.Expr, type_: pl.Expr, core: pl.Expr) -> pl.Expr:
-    """HCCL kernels: Accelerator Core ``HCCL`` or an ``hcom_``/``hccl`` name or type."""
-    pattern = r"(?i)^(hcom_|hccl)"
+    """HCCL kernels: Accelerator Core ``HCCL``, or a communication name or type."""
     return (
         (core.fill_null("").str.to_uppercase() == "HCCL")
-        | type_.fill_null("").str.contains(pattern)
-        | name.fill_null("").str.contains(pattern)
+        | is_communication_op(type_)
+        | is_communication_op(name)
     )
 
 

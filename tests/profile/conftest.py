@@ -23,3 +23,12 @@ def real_files() -> list[Path]:
     if not REAL.is_dir():
         return []
     return sorted(p for p in REAL.iterdir() if p.is_file() and not p.name.endswith(".source.txt"))
+
+
+def one_run(paths: list[Path]):  # type: ignore[no-untyped-def]
+    """The summary of the single profiled run under ``paths``."""
+    from analyzer.profile import profile_paths
+
+    report = profile_paths(paths)
+    assert len(report.runs) == 1, [r.run for r in report.runs]
+    return report.runs[0]

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.profile import profile_paths
-from tests.profile.conftest import HERE
+from tests.profile.conftest import HERE, one_run
 
 
 def _check(summary) -> None:
@@ -24,7 +23,7 @@ def _check(summary) -> None:
 
 
 def test_fixture_of_mindspore_cpu_profiler() -> None:
-    _check(profile_paths([HERE / "fixtures" / "mindspore_cpu"]))
+    _check(one_run([HERE / "fixtures" / "mindspore_cpu"]))
 
 
 @pytest.mark.skipif(importlib.util.find_spec("mindspore") is None, reason="MindSpore missing")
@@ -38,4 +37,4 @@ def test_live_mindspore_cpu_profile(tmp_path: Path) -> None:
         cwd=tmp_path,
         timeout=280,
     )
-    _check(profile_paths([out]))
+    _check(one_run([out]))

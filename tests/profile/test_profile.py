@@ -8,21 +8,21 @@ import pytest
 
 from analyzer.errors import InputError
 from analyzer.profile import profile_paths
-from tests.profile.conftest import FIXTURE_RUN, real_files
+from tests.profile.conftest import FIXTURE_RUN, one_run, real_files
 
 PROF = FIXTURE_RUN / "prof"
 
 
 def test_run_dir_profiler_dir_and_output_dir_agree() -> None:
-    whole = profile_paths([FIXTURE_RUN])
+    whole = one_run([FIXTURE_RUN])
     assert sorted(whole.ranks["rank"].unique().to_list()) == [0, 1, 2, 3]
     one = next(PROF.glob("*31002*"))
-    assert profile_paths([one]).ranks["rank"].unique().to_list() == [2]
-    assert profile_paths([one / "ASCEND_PROFILER_OUTPUT"]).ranks["rank"].unique().to_list() == [2]
+    assert one_run([one]).ranks["rank"].unique().to_list() == [2]
+    assert one_run([one / "ASCEND_PROFILER_OUTPUT"]).ranks["rank"].unique().to_list() == [2]
 
 
 def test_breakdown_shares_and_stages() -> None:
-    s = profile_paths([FIXTURE_RUN])
+    s = one_run([FIXTURE_RUN])
     row = s.ranks.filter((s.ranks["rank"] == 3) & (s.ranks["step"] == 5)).row(0, named=True)
     assert row["computing_us"] == 150_000.0 and row["stage"] == 1
     assert row["step_us"] == pytest.approx(150_000 + 12_000 + 20_750)
@@ -32,7 +32,7 @@ def test_breakdown_shares_and_stages() -> None:
 
 
 def test_straggler_rank_and_stage_with_cause() -> None:
-    s = profile_paths([FIXTURE_RUN])
+    s = one_run([FIXTURE_RUN])
     assert [r["rank"] for r in s.slow_ranks] == [3]
     slow = s.slow_ranks[0]
     assert slow["cause"] == "computing" and slow["straggler"] and slow["steps"] == [5, 6]
@@ -41,7 +41,7 @@ def test_straggler_rank_and_stage_with_cause() -> None:
 
 
 def test_operators_communication_bandwidth_links_memory() -> None:
-    s = profile_paths([FIXTURE_RUN])
+    s = one_run([FIXTURE_RUN])
     top = s.top_operators.row(0, named=True)
     assert top["name"] == "hcom_allReduce__123_0_1" and top["count"] == 8
     assert top["total_us"] == pytest.approx(24_000.0) and top["is_communication"]
@@ -58,7 +58,7 @@ def test_operators_communication_bandwidth_links_memory() -> None:
 
 
 def test_to_dict_has_the_contract_keys() -> None:
-    d = profile_paths([FIXTURE_RUN]).to_dict()
+    d = one_run([FIXTURE_RUN]).to_dict()
     for key in ("ranks", "slow_ranks", "top_operators"):
         assert d[key]
     rank = d["ranks"][0]
@@ -78,7 +78,7 @@ def test_to_dict_has_the_contract_keys() -> None:
 
 
 def test_cluster_step_trace_names_rank1_straggler_rank5_comm(real_dir) -> None:
-    s = profile_paths([real_dir / "mstt_cluster_step_trace_time.csv"])
+    s = one_run([real_dir / "mstt_cluster_step_trace_time.csv"])
     assert s.ranks.height == 8
     by_rank = {r["rank"]: r for r in s.slow_ranks}
     assert by_rank[1]["cause"] == "free" and by_rank[1]["straggler"]
@@ -88,7 +88,7 @@ def test_cluster_step_trace_names_rank1_straggler_rank5_comm(real_dir) -> None:
 
 
 def test_trace_only_gives_breakdown_and_kernels(real_dir) -> None:
-    s = profile_paths([real_dir / "mstt_trace_view.json"])
+    s = one_run([real_dir / "mstt_trace_view.json"])
     row = s.ranks.row(0, named=True)
     assert row["step"] == 1 and row["computing_us"] > 0 and row["free_us"] > 0
     assert not s.top_operators.is_empty()
@@ -97,7 +97,7 @@ def test_trace_only_gives_breakdown_and_kernels(real_dir) -> None:
 
 @pytest.mark.parametrize("path", real_files(), ids=lambda p: p.name)
 def test_every_real_profiler_file_reads(path: Path) -> None:
-    s = profile_paths([path])
+    s = one_run([path])
     assert s.files and not any("skipped" in n for n in s.notes)
     s.to_dict()
 
@@ -119,6 +119,6 @@ def test_broken_file_is_a_note_not_a_crash(tmp_path: Path) -> None:
     (out / "step_trace_time.csv").write_text("Step,Computing,Free\n1,10,5\n")
     (out / "communication.json").write_text("{not json")
     (out / "kernel_details.csv").write_text("Foo,Bar\n1,2\n")
-    s = profile_paths([tmp_path])
+    s = one_run([tmp_path])
     assert s.ranks.height == 1
     assert sum("skipped" in n for n in s.notes) == 2

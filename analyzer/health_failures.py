@@ -8,7 +8,7 @@ import polars as pl
 
 from analyzer.health_common import Finding, evidence, extra_dict, file_mtime, parse_timestamp
 from analyzer.health_config import HealthConfig
-from analyzer.health_training import merge_ranks
+from analyzer.health_training import merge_ranks, ranks_text
 from analyzer.store import RunData
 
 #: Failure event types, most specific first (the label a failing rank gets).
@@ -92,33 +92,69 @@ def _step_before(steps: pl.DataFrame, row: dict) -> int | None:
     return int(before.max()) if before.len() and before.max() is not None else None
 
 
+def _ranks_text(rows: list[dict]) -> str:
+    """``63 ranks: 0-4, 6-63`` (and processes without a rank, e.g. the launcher's exits)."""
+    ranks = [r["rank"] for r in rows]
+    known = [r for r in ranks if r is not None]
+    text = ranks_text(known) if known else ""
+    rankless = len(ranks) - len(known)
+    if rankless:
+        more = "a process without a rank" if rankless == 1 else f"{rankless} without a rank"
+        text = f"{text} and {more}" if text else more
+    return text
+
+
+def _consequence(rows: list[dict], root: dict) -> tuple[str, str | None]:
+    """The message of the failures of one kind that followed the root cause (on one or more
+    ranks), and the topic that keys the merged finding while more ranks join it."""
+    label = rows[0]
+    after = f"after {_who(root['rank'])}'s {LABELS[root['type']]}: likely a consequence"
+    if len(rows) == 1:
+        msg = f"{_who(label['rank'])}: {_what(label)} {after}"
+        return (msg + f": {_quote(label)}" if _quote(label) else msg), None
+    msg = f"{_what(label)} on {_ranks_text(rows)}, {after}"
+    if _quote(label):
+        msg += f" (first, {_who(label['rank'])}: {_quote(label)})"
+    return msg, f"consequence {_what(label)}"
+
+
 def crash(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
-    """Tracebacks, OOM, comm timeouts, non-zero worker exits, segfaults; names the first failure."""
+    """Tracebacks, OOM, comm timeouts, non-zero worker exits, segfaults; names the first failure
+    as the likely root cause and merges the failures of one kind that followed it (a 64-rank
+    OOM gives one finding for the 63 ranks that then timed out, not 63)."""
     failing = _per_rank(failure_events(data.events))
+    if not failing:
+        return []
     steps = data.steps.select("source", "line", "step")
-    found = []
-    root = failing[0] if failing else None
-    for first, label in failing:
-        msg = f"{_who(label['rank'])}: {_what(label)}"
-        if len(failing) > 1 and (first, label) == root:
-            msg += f", the first of {len(failing)} failing ranks: likely root cause"
-        elif len(failing) > 1 and root is not None:
-            cause = root[1]
-            msg += f" after {_who(cause['rank'])}'s {LABELS[cause['type']]}: likely a consequence"
-        if _quote(label):
-            msg += f": {_quote(label)}"
-        found.append(
-            Finding(
-                rule="crash",
-                severity="error",
-                run=data.name,
-                rank=label["rank"],
-                step=_step_before(steps, label),
-                message=msg,
-                evidence=evidence(label["source"], label["line"]),
-            )
-        )
+    root = failing[0][1]
+    msg = f"{_who(root['rank'])}: {_what(root)}"
+    if len(failing) > 1:
+        msg += f", the first of {len(failing)} failing ranks: likely root cause"
+    if _quote(root):
+        msg += f": {_quote(root)}"
+    found = [_crash_finding(data, steps, root, msg, None)]
+    groups: dict[str, list[dict]] = {}
+    for _, label in failing[1:]:  # earliest first: each group's first row is its earliest
+        groups.setdefault(_what(label), []).append(label)
+    for rows in groups.values():
+        msg, topic = _consequence(rows, root)
+        found.append(_crash_finding(data, steps, rows[0], msg, topic))
     return found
+
+
+def _crash_finding(
+    data: RunData, steps: pl.DataFrame, row: dict, msg: str, topic: str | None
+) -> Finding:
+    return Finding(
+        rule="crash",
+        severity="error",
+        run=data.name,
+        rank=row["rank"],
+        step=_step_before(steps, row),
+        message=msg,
+        evidence=evidence(row["source"], row["line"]),
+        topic=topic,
+    )
 
 
 LEAK_METRICS = (

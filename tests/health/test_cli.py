@@ -36,7 +36,7 @@ def test_clean_exits_0(root, capsys):
 def test_text_format(root, capsys):
     code, out, _ = run_check(capsys, root / "oom")
     lines = out.splitlines()
-    assert code == 1 and len(lines) == 8
+    assert code == 1 and len(lines) == 2  # the root cause, then the merged consequences
     assert lines[0].startswith("error crash oom rank5 step90: rank 5: out of memory")
     assert lines[0].endswith("worker_5.log:182)")
 

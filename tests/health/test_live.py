@@ -85,7 +85,7 @@ def test_watch_alerts_adds_alert_records(tmp_path):
     records = [json.loads(line) for line in proc.stdout.splitlines()]
     alerts = [r for r in records if r["kind"] == "alert"]
     assert any(r["kind"] == "step" for r in records)
-    assert len(alerts) == 8 and alerts[0]["rank"] == 5 and alerts[0]["rule"] == "crash"
+    assert len(alerts) == 2 and alerts[0]["rank"] == 5 and alerts[0]["rule"] == "crash"
     assert "likely root cause" in alerts[0]["message"]
     assert alerts[0]["source"].endswith("worker_5.log") and alerts[0]["line"] == 182
     assert len({(a["rule"], a["rank"]) for a in alerts}) == len(alerts)  # each reported once

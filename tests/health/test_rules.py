@@ -166,9 +166,22 @@ def test_crash_root_cause_by_timestamp():
     assert all(f.rule == "crash" for f in found)
     assert (found[0].rank, "likely root cause" in found[0].message) == (5, True)
     assert "out of memory" in found[0].message and found[0].evidence == "worker_5.log:21"
-    # 7 comm timeouts, rank 5, one exit code 1 without a rank; an exit code 0 is no failure
-    assert len(found) == 9
+    # rank 5; 7 comm timeouts as one; one exit code 1 without a rank; exit code 0 is no failure
+    assert len(found) == 3
     assert all("consequence" in f.message for f in found[1:])
+    assert "communication timeout on 7 ranks: 0-4, 6-7, after rank 5" in found[1].message
+    assert found[2].message.startswith("a process without a rank: worker exited with an error")
+
+
+def test_64_rank_oom_gives_one_consequence_finding():
+    recs = [_event(r, "comm_timeout", 10, f"2027-01-15T09:30:{r:02d}") for r in range(64) if r != 5]
+    recs.append(_event(5, "oom", 21, "2027-01-15T09:00:00"))
+    root, merged = check([make_data(recs)], now=NOW)
+    assert root.rank == 5 and "the first of 64 failing ranks: likely root cause" in root.message
+    assert merged.message.startswith("communication timeout on 63 ranks: 0-4, 6-63, after rank 5")
+    assert (merged.rank, merged.evidence) == (0, "worker_0.log:10")  # the first to time out
+    more = [*recs, _event(64, "comm_timeout", 10, "2027-01-15T09:31:00")]
+    assert check([make_data(more)], now=NOW)[1].key == merged.key  # a rank more: not new
 
 
 def test_memory_leak_and_near_total():

@@ -112,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
     from analyzer.health import check
     from analyzer.health_format import render
     from analyzer.load import load_paths
+    from analyzer.summary import check_parseable
 
     config = build_config(args)
     if args.list_rules:
@@ -120,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.paths:
         raise InputError("check needs at least one PATH (or --list-rules)")
     datas = load_paths(args.paths, use_cache=not args.no_cache)
+    check_parseable(datas, args.paths)  # nothing parseable is an input error, not "0 findings"
     findings = check(datas, config=config)
     sys.stdout.write(render(findings, args.format))
     if not args.quiet:

@@ -116,6 +116,15 @@ def test_every_numeric_parameter_has_bounds_that_admit_its_default():
                 assert BOUNDS[rule][name].admits(default), (rule, name)
 
 
+def test_nothing_parseable_exits_2(capsys, tmp_path):
+    """CONTRACT.md: nothing parseable found is an input error (not "0 findings in 1 runs")."""
+    log = tmp_path / "notes.log"
+    log.write_text("hello\nworld\n")
+    code, out, err = run_check(capsys, log)
+    assert (code, out) == (2, "") and err.count("\n") == 1
+    assert "nothing parseable found (2 lines read, none recognised)" in err
+
+
 def test_missing_path_exits_2(capsys, tmp_path):
     code, _, err = run_check(capsys, tmp_path / "nothing")
     assert code == 2 and err.startswith("analyzer: error:")

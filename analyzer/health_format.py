@@ -40,7 +40,9 @@ def _gh_data(text: str) -> str:
 
 
 def _gh_prop(text: str) -> str:
-    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+    """A property value (file=, title=): no terminal escapes (a run or path named by a log
+    may hold them), then GitHub's escaping."""
+    return _gh_data(clean_text(text) or "").replace(":", "%3A").replace(",", "%2C")
 
 
 def github_line(f: Finding) -> str:

@@ -160,6 +160,16 @@ def test_control_characters_in_logs_are_not_printed(root, capsys, tmp_path):
     assert code == 1 and "\x1b" not in out and "\x07" not in out
 
 
+def test_github_format_strips_escapes_from_file_and_title(root, capsys, tmp_path):
+    """The run's name and path (a directory name) go into file= and title=: no escapes there."""
+    run = tmp_path / "run\x1b]0;pwned\x07,x:y"
+    shutil.copytree(root / "oom", run)
+    code, out, _ = run_check(capsys, run, "--format", "github")
+    assert code == 1 and out.startswith("::error file=")
+    assert "\x1b" not in out and "\x07" not in out
+    assert "title=crash (run%2Cx%3Ay)::" in out and "/run%2Cx%3Ay/worker_5.log," in out
+
+
 def test_list_rules_round_trips_as_a_config(capsys, tmp_path):
     code, out, _ = run_check(capsys, "--list-rules", "--rule-param", "hang.floor_s=60")
     assert code == 0 and "[rules.hang]" in out and "floor_s = 60.0" in out

@@ -37,15 +37,12 @@ def target_mode(path: Path, *, directory: bool = False) -> int:
 
 
 def check_writable(path: Path, *, force: bool) -> None:
-    """Refuse to clobber ``path`` without ``force``, and a directory or missing parent at all."""
+    """Refuse to clobber ``path`` without ``force``, and a directory at all."""
     path = Path(path)
     if path.is_dir():
         raise InputError(f"{path} is a directory; name a file to write")
     if path.exists() and not force:
         raise InputError(f"{path} exists; pass --force to overwrite it")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError(f"{parent}: no such directory")
 
 
 @contextlib.contextmanager
@@ -54,6 +51,8 @@ def atomic_open(path: Path, mode: str = "w", *, force: bool = False) -> Iterator
     path = Path(path)
     check_writable(path, force=force)
     parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"{parent}: no such directory")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
     except OSError as exc:

@@ -25,7 +25,7 @@ INSTALL_HINT = (
 EXAMPLES = """examples:
   analyzer demo                          # launch the sweep and watch it in the TUI
   analyzer demo --headless --steps 20    # wait for the runs, print the comparison table
-  analyzer demo --variant dp2 --variant dp1-seq128 --runs-dir /tmp/demo
+  analyzer demo --variant dp2 --variant dp1 --runs-dir /tmp/demo
 then: analyzer compare DIR, analyzer runs --runs-dir DIR, analyzer launch DIR/sweep.toml
 """
 
@@ -78,6 +78,18 @@ def print_comparison(runs_dir: Path) -> None:
     sys.stdout.write(render(comparison, "table"))
 
 
+def print_profiles(run_dirs: list[Path]) -> None:
+    """Where the profiled runs' profiler output is, and the command that reads it."""
+    from analyzer.discover import run_from_dir
+
+    for run_dir in run_dirs:
+        found = run_from_dir(run_dir).profiler_dirs
+        if found:
+            where = clean_text(str(found[0].parent if len(found) > 1 else found[0]))
+            print(f"profile of {clean_text(run_dir.name)}: {where}")
+            print(f"  read it with: analyzer profile {clean_text(str(run_dir))}")
+
+
 def print_progress(batch: Any) -> None:
     """Rank 0's first, every 5th and last step of each run, as the live tail parses them."""
     for rec in batch.records:
@@ -112,6 +124,7 @@ def _headless(run_dirs: list[Path], runs_dir: Path) -> int:
     if interrupted:
         return 130
     print_comparison(runs_dir)
+    print_profiles(run_dirs)
     return 1 if any(r.get("status") != "finished" for r in records.values()) else 0
 
 

@@ -48,13 +48,19 @@ def test_demo_headless_prints_the_comparison(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pytest.importorskip("mindspore")
+    from analyzer.profile import profile_paths
+
     runs = tmp_path / "demo"
-    code = main(
-        ["demo", "--headless", "--steps", "3", "--variant", "dp1-seq128", "--runs-dir", str(runs)]
-    )
+    code = main(["demo", "--headless", "--steps", "3", "--variant", "dp1", "--runs-dir", str(runs)])
     out = capsys.readouterr().out
     assert code == 0
     assert (runs / "sweep.toml").is_file()
     ((run_dir, record),) = registry.list_runs(runs)
     assert record["status"] == "finished"
     assert run_dir.name in out and "finished" in out and "TP1PP1" in out
+    # profiled after the 3 measured steps: they alone are iterations; the profile is readable
+    log = (run_dir / "msrun_log" / "worker_0.log").read_text().splitlines()
+    assert sum(line.startswith(" iteration ") for line in log) == 3
+    assert f"profile of {run_dir.name}: " in out and f"analyzer profile {run_dir}" in out
+    report = profile_paths([run_dir]).to_dict()
+    assert report["top_operators"] and any("MatMul" in r["name"] for r in report["top_operators"])

@@ -14,6 +14,7 @@ from analyzer.cli import main
 from analyzer.launch import registry
 from analyzer.launch.runner import stop_run
 from analyzer.load import load_paths
+from analyzer.summary import compare_table
 from tests.launch.helpers import processes_mentioning, wait_until, write_spec
 
 pytestmark = [pytest.mark.msrun, pytest.mark.xdist_group("msrun")]
@@ -59,7 +60,9 @@ def test_msrun_launch_finishes_and_is_parsed(tmp_path: Path) -> None:
     assert (steps["tflops"] > 0).all() and (steps["step_time_ms"] > 0).all()
     config = data.config_dict()
     assert config.get("dp") == "2" and config.get("tp") == "1" and config.get("world_size") == "2"
-    assert data.memory.height > 0
+    assert set(data.memory["metric"].unique().to_list()) == {"host_rss", "max_host_rss"}
+    row = compare_table([data]).table.row(0, named=True)
+    assert row["peak_memory_metric"] == "max_host_rss" and row["peak_memory_mb"] > 100
 
 
 def test_msrun_stop_leaves_no_process(tmp_path: Path) -> None:

@@ -8,10 +8,13 @@ logged in Megatron's format so analyzer's Megatron parser reads it like any othe
 - one iteration line per step with the elapsed time, ``lm loss``, learning rate, grad norm and an
   honest throughput estimate: model FLOPs ``6 × parameters × tokens`` per worker per second (the
   extra forward of recomputation is not counted, as in Megatron's model-FLOPs figure);
-- a Megatron memory report whose numbers are the **host** memory of the worker process (its
-  resident set size, current and peak) because a CPU has no device memory to measure; the
-  arguments dump says so with ``memory_report_source ... host_rss`` and the iteration line also
-  carries ``host rss (MB)``.
+- a memory report in Megatron's shape whose keys say what it is, the **host** memory of the
+  worker process (``host rss`` and ``max host rss``: resident set size, current and peak), because
+  a CPU has no device memory to measure; analyzer records them as the metrics ``host_rss`` and
+  ``max_host_rss``, never as device memory; the iteration line also carries ``host rss (MB)``;
+- with ``--profile``, a few steps **after** the measured ones (never logged as iterations, so the
+  step times compared are not skewed) profiled with ``mindspore.profiler.profile`` on a
+  ``schedule`` (1 warm-up step, ``--profile-steps`` active ones) into ``<run dir>/profile``.
 
 Under ``msrun`` (``MS_ROLE`` set) it calls ``mindspore.communication.init()`` and averages the
 gradients of all workers with ``nn.DistributedGradReducer`` (data parallel, all-reduce over the
@@ -68,13 +71,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--recompute", choices=("none", "full"), default="none", help="recompute every layer"
     )
     p.add_argument(
-        "--profile-dir", help="profile the run with mindspore.Profiler into this directory"
-    )
-    p.add_argument(
         "--profile",
         action="store_true",
-        help="profile into <run dir>/profile ($ANALYZER_RUN_DIR, set by `analyzer launch`)",
+        help="after the measured steps, profile a few more into <run dir>/profile"
+        " ($ANALYZER_RUN_DIR, set by `analyzer launch`) or --profile-dir",
     )
+    p.add_argument("--profile-dir", help="where --profile writes (implies --profile)")
+    p.add_argument("--profile-steps", type=int, default=2, help="active profiled steps (default 2)")
     p.add_argument(
         "--threads",
         type=int,
@@ -271,16 +274,37 @@ def arguments(args: argparse.Namespace, world: int) -> dict[str, object]:
 
 
 def log_memory(rank: int, step: int, current: float, peak: float) -> None:
-    """Megatron's memory report, filled with the host RSS (see ``memory_report_source``)."""
+    """A memory report in Megatron's shape with host keys (metrics host_rss, max_host_rss)."""
     print(
-        f"[Rank {rank}] (after {step} iterations) memory (MB) | allocated: {current:.2f}"
-        f" | max allocated: {peak:.2f} | reserved: {current:.2f} | max reserved: {peak:.2f}",
+        f"[Rank {rank}] (after {step} iterations) memory (MB) | host rss: {current:.2f}"
+        f" | max host rss: {peak:.2f}",
         flush=True,
     )
 
 
-def train(args: argparse.Namespace, rank: int, world: int) -> int:
-    """The training loop: one iteration line per step, a memory report every 5 steps."""
+def profile_after(args: argparse.Namespace, step_fn, batch_fn, out_dir: str) -> None:
+    """Profile 1 warm-up and ``--profile-steps`` active steps after the measured ones, on
+    ``mindspore.profiler``'s schedule; they are not logged as iterations (no skewed timing)."""
+    from mindspore.profiler import ProfilerActivity, profile, schedule, tensorboard_trace_handler
+
+    warmup, active = 1, max(1, args.profile_steps)
+    with profile(
+        activities=[ProfilerActivity.CPU],
+        profile_memory=True,
+        schedule=schedule(wait=0, warmup=warmup, active=active, repeat=1),
+        on_trace_ready=tensorboard_trace_handler(out_dir),
+    ) as prof:
+        for i in range(warmup + active):
+            step_fn(*batch_fn(args.steps + 1 + i))
+            prof.step()
+    print(
+        f"profiled {active} steps after the {args.steps} measured ones into {out_dir}", flush=True
+    )
+
+
+def train(args: argparse.Namespace, rank: int, world: int, profile_dir: str | None) -> int:
+    """The training loop: one iteration line per step, a memory report every 5 steps; then the
+    profiled steps, if asked."""
     train_step, n_params = build(args, world)
     print(f"> number of parameters on rank {rank}: {n_params}", flush=True)
     corpus = make_corpus(args.vocab_size, 200_000, args.seed)
@@ -308,6 +332,10 @@ def train(args: argparse.Namespace, rank: int, world: int) -> int:
         if step == 1 or step % 5 == 0 or step == args.steps:
             log_memory(rank, step, current, peak)
     print(f"[after training is done] rank {rank} finished {args.steps} iterations", flush=True)
+    if profile_dir:
+        profile_after(
+            args, train_step, lambda s: batch_at(corpus, s, rank, args, world), profile_dir
+        )
     return 0
 
 
@@ -322,11 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     profile_dir = args.profile_dir
     if args.profile and not profile_dir:
         profile_dir = os.path.join(os.environ.get("ANALYZER_RUN_DIR", "."), "profile")
-    profiler = ms.Profiler(output_path=profile_dir) if profile_dir else None
-    code = train(args, rank, world)
-    if profiler is not None:
-        profiler.analyse()
-    return code
+    return train(args, rank, world, profile_dir)
 
 
 if __name__ == "__main__":

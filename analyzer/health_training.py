@@ -211,6 +211,33 @@ def _skips(rank, part: pl.DataFrame, data: RunData, fraction: float, window: int
     return []
 
 
+def _skip_totals(steps: pl.DataFrame) -> pl.DataFrame:
+    """Rows carrying DeepSpeed's running total of skipped steps (``extra.skipped_total``), with
+    ``total``; step 0 (printed before the first training step) left out."""
+    if not steps.height or steps["extra"].dtype != pl.String:
+        return steps.clear()
+    found = pl.col("extra").str.contains("skipped_total", literal=True) & (pl.col("step") > 0)
+    total = pl.col("extra").str.json_path_match("$.skipped_total").cast(pl.Float64, strict=False)
+    return steps.filter(found).with_columns(total=total).filter(pl.col("total").is_not_null())
+
+
+def _running_skips(data: RunData, fraction: float, window: int) -> list[Finding]:
+    """DeepSpeed's running totals as per-interval counts, judged like Megatron's ``skipped``
+    (a total that falls, e.g. after a restart, counts as no new skips); the message adds the
+    total."""
+    found = []
+    totals = _skip_totals(data.steps)
+    for (rank,), part in totals.group_by(["rank"], maintain_order=True):
+        part = part.unique(subset=["step"], keep="last", maintain_order=True).sort("step")
+        per_interval = pl.col("total").diff().fill_null(pl.col("total")).clip(lower_bound=0)
+        part = part.with_columns(skipped=per_interval.cast(pl.Int64))
+        last = part.row(part.height - 1, named=True)
+        note = f" ({last['total']:.0f} skipped in all by step {last['step']})"
+        for f in _skips(rank, part, data, fraction, window):
+            found.append(replace(f, message=f.message + note))
+    return found
+
+
 def nan(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
     """Non-finite loss or grad norm; nan iterations counted; many skipped iterations."""
     fraction = float(cfg.params["nan"]["skipped_fraction"])
@@ -223,6 +250,7 @@ def nan(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
             found.append(first)
         found.extend(_nan_counts(rank, part, data))
         found.extend(_skips(rank, part, data, fraction, window))
+    found.extend(_running_skips(data, fraction, window))
     events = data.events.filter(pl.col("type") == "nan")
     for (rank,), part in events.group_by(["rank"], maintain_order=True):
         row = part.row(0, named=True)

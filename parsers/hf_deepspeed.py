@@ -8,6 +8,10 @@
   7.586`` (a step record), its fp16 optimizer ``[Rank 0] Overflow detected. Skipping step.
   Attempted loss scale: 1, reducing to 1`` (an ``overflow`` warning event) and
   ``see_memory_usage`` prints ``MA 0.65 GB Max_MA 0.66 GB CA 0.68 GB Max_CA 1 GB`` (memory records).
+- DeepSpeed's engine prints ``[Rank 0] step=2499, skipped=1585, lr=[0.0001371, 0.0001371],
+  mom=[(0.9, 0.95), (0.9, 0.95)]`` every ``steps_per_print``: a step record with the first
+  group's ``lr`` and ``extra.skipped_total``, the skipped steps *so far* (a running total, unlike
+  the per-interval ``skipped`` field, so it is kept apart; the ``nan`` health rule reads it).
 Megatron-DeepSpeed interleaves ``steps:`` lines with Megatron iteration lines for the same step:
 both become step records (they are different lines of the log).
 """
@@ -69,12 +73,15 @@ class HfDeepSpeedParser(BaseParser):
         "Max_MA ",
         "global_step=",
         " = ",
+        ", skipped=",
     )
     SAMPLES: ClassVar[list[tuple[str, list[Record]]]] = HF_DEEPSPEED_SAMPLES
 
     def feed(self, text: str, lineno: int) -> list[Record] | None:
         if not any(t in text for t in self.TRIGGERS):
             return None
+        if ", skipped=" in text:
+            return ds_engine_step(text, lineno)
         if "{'" in text:
             return hf_dict(text, lineno)
         if "steps:" in text:
@@ -153,6 +160,34 @@ def ds_steps(text: str, lineno: int) -> list[Record] | None:
     tput = to_float(tput_txt) if tput_txt.strip() else None
     if tput is not None:
         rec["extra"] = {"samples/sec": tput}
+    stamp = timestamp_in(text[:start])
+    if stamp:
+        rec["timestamp"] = stamp
+    return [rec]
+
+
+def _digits(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def ds_engine_step(text: str, lineno: int) -> list[Record] | None:
+    """``[Rank 0] step=2499, skipped=1585, lr=[0.0001371, 0.0001371], mom=[...]`` → a step
+    record: ``lr`` of the first parameter group, ``extra.skipped_total`` (a running total)."""
+    start = text.find("step=")
+    if start < 0 or not prefix_ok(text[:start]):
+        return None
+    step_txt, sep, rest = text[start + len("step=") :].partition(", skipped=")
+    skipped_txt, _, rest = rest.partition(",")
+    step, skipped = _digits(step_txt), _digits(skipped_txt.strip())
+    if not sep or step is None or skipped is None:
+        return None
+    rec: Record = {"kind": "step", "line": lineno, "step": step}
+    rest = rest.strip()
+    if rest.startswith("lr=["):
+        lr = to_float(rest[len("lr=[") :].split("]", 1)[0].split(",", 1)[0])
+        if lr is not None:
+            rec["lr"] = lr
+    rec["extra"] = {"skipped_total": float(skipped)}
     stamp = timestamp_in(text[:start])
     if stamp:
         rec["timestamp"] = stamp

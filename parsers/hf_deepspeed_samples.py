@@ -35,6 +35,19 @@ HF_DEEPSPEED_SAMPLES: list[tuple[str, list[Record]]] = [
             }
         ],
     ),
+    (  # DeepSpeed engine, every steps_per_print: skipped is a running total
+        "[2023-08-15 07:22:30,556] [INFO] [logging.py:96:log_dist] [Rank 0] step=2499, "
+        "skipped=1585, lr=[0.0001371, 0.0001371], mom=[(0.9, 0.95), (0.9, 0.95)]",
+        [
+            {
+                "kind": "step",
+                "step": 2499,
+                "lr": 0.0001371,
+                "timestamp": "2023-08-15T07:22:30.556",
+                "extra": {"skipped_total": 1585.0},
+            }
+        ],
+    ),
     (
         "[2023-08-15 07:22:30,556] [INFO] [logging.py:96:log_dist] [Rank 0] Overflow detected."
         " Skipping step. Attempted loss scale: 1, reducing to 1",

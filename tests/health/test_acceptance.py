@@ -115,3 +115,14 @@ def test_hang_with_chatter_is_found_whatever_the_log_clock(tmp_path, hours_ahead
     found = [f for f in check([data]) if f.rule == "hang"]
     assert [f.step for f in found] == [20], found
     assert 450 < float(found[0].message.split("silent for ")[1].split("s")[0]) < 560
+
+
+def test_deepspeed_running_total_of_skipped_steps_is_seen(real_logs):
+    """DeepSpeed's 'step=N, skipped=K' lines: 1586 of 2500 steps skipped, the fp16 loss scale
+    stuck at 1 (the run's own story, see its source.txt): both found."""
+    (data,) = load_paths([real_logs / "deepspeed_hf"], use_cache=False)
+    found = {f.rule: f for f in check([data])}
+    assert set(found) == {"nan", "loss_scale_collapse"}
+    nan = found["nan"]
+    assert (nan.step, nan.severity) == (2499, "warning")
+    assert "1586 skipped in all by step 2500" in nan.message and nan.evidence.endswith(":261")

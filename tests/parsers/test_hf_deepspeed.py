@@ -20,7 +20,8 @@ def _records() -> list[Record]:
 
 
 def test_deepspeed_and_megatron_lines_both_give_steps() -> None:
-    steps = [r for r in _records() if r["kind"] == "step"]
+    records = [r for r in _records() if r["kind"] == "step"]
+    steps = [r for r in records if "skipped_total" not in (r.get("extra") or {})]
     assert [s["step"] for s in steps] == [1, 1, 2, 2, 3, 3, 2498, 2498, 2499, 2499, 2500, 2500]
     ds, mg = steps[0], steps[1]
     assert (ds["line"], ds["loss"], ds["step_time_ms"]) == (249, 10.6554, 4218.0)
@@ -34,6 +35,27 @@ def test_deepspeed_and_megatron_lines_both_give_steps() -> None:
     assert mg["extra"]["consumed tokens"] == 65536.0
     last = steps[-1]
     assert (last["loss"], last["loss_scale"], last["tflops"]) == (12.54951, 1.0, 59.42)
+
+
+def test_engine_step_lines_give_the_running_total_of_skipped_steps() -> None:
+    """``step=N, skipped=K, lr=[...], mom=[...]``: K is a running total, kept in extra."""
+    engine = [r for r in _records() if "skipped_total" in (r.get("extra") or {})]
+    assert [(r["line"], r["step"], r["extra"]["skipped_total"]) for r in engine] == [
+        (21, 0, 0.0),
+        (247, 1, 1.0),
+        (251, 2, 1.0),
+        (254, 3, 1.0),
+        (261, 2499, 1585.0),
+        (268, 2500, 1586.0),
+    ]
+    assert engine[2]["lr"] == 1.5e-07 and engine[-1]["timestamp"] == "2023-08-15T07:22:31.764"
+    assert "skipped" not in engine[-1]  # the per-interval field stays Megatron's
+    lines = [
+        "step=3, skipped=x, lr=[1e-05]",  # not a count
+        "Error: step=3, skipped=1, lr=[1e-05]",  # not a logger prefix
+        "global step=3, skipped=1",  # prose
+    ]
+    assert feed_alone(HfDeepSpeedParser(), lines) == ([], [1, 2, 3])
 
 
 def test_overflow_events_and_see_memory_usage() -> None:

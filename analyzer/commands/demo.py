@@ -44,6 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--runs-dir", type=Path, help="where the runs go (default ./analyzer-demo/<timestamp>)"
     )
     p.add_argument("--variant", action="append", metavar="NAME", help="only this variant")
+    p.add_argument("--force", action="store_true", help="overwrite DIR/sweep.toml if it exists")
     p.set_defaults(func=run)
 
 
@@ -159,10 +160,14 @@ def run(args: argparse.Namespace) -> int:
     if args.steps < 1:
         raise InputError(f"--steps {args.steps}: must be at least 1")
     check_mindspore()
+    from analyzer.atomic import check_writable
     from analyzer.launch.session import prepare_sweep
-    from analyzer.launch.spec import load_spec
+    from analyzer.launch.spec import WORKLOADS_DIR, load_spec
+    from analyzer.launch.sweep import expand, select
 
     runs_dir = args.runs_dir or Path("analyzer-demo") / time.strftime("%Y%m%d-%H%M%S")
+    select(expand(load_spec(WORKLOADS_DIR / "sweep.toml"))[0], args.variant)  # before any write
+    check_writable(runs_dir / "sweep.toml", force=args.force)
     spec = load_spec(write_spec(runs_dir, args.steps))
     run_dirs, _skipped = prepare_sweep(spec, runs_dir, args.variant)
     print(f"demo: {len(run_dirs)} runs of {spec.name} in {runs_dir}", file=sys.stderr)

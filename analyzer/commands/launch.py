@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -77,7 +78,7 @@ def _list(spec_path: Path) -> int:
         args = substitute_args(spec.command, values, "command")
         world = world_size(spec, v)
         where = spec.launcher + (f" ×{world}" if world else "")
-        print(clean_text(f"{v.name}\t{where}\t{' '.join(args)}"))
+        print(clean_text(f"{v.name}\t{where}\t{shlex.join(args)}"))
     for s in skipped:
         print(clean_text(f"# skipped {s.name}: {s.reason}"))
     return 0

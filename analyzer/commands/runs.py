@@ -7,11 +7,13 @@ import json
 import time
 from pathlib import Path
 
+from analyzer.errors import InputError
 from analyzer.sanitize import clean_text
 
 EXAMPLES = """examples:
   analyzer runs
   analyzer runs --runs-dir /data/sweeps/runs --format json
+  analyzer runs --runs-dir analyzer-demo            # every demo's <timestamp>/ runs too
 """
 
 
@@ -28,13 +30,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _row(path: Path, rec: dict) -> list[str]:
+def _row(path: Path, rec: dict, runs_dir: Path) -> list[str]:
     code = rec.get("exit_code")
     dur = rec.get("duration_s")
     if dur is None and rec.get("status") == "running" and rec.get("started_at"):
         dur = time.time() - float(rec["started_at"])
     return [
-        path.name,
+        str(path.relative_to(runs_dir)),
         str(rec.get("status", "?")),
         "" if code is None else str(code),
         str(rec.get("pid") or ""),
@@ -46,6 +48,10 @@ def _row(path: Path, rec: dict) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from analyzer.launch.registry import list_runs
 
+    if not args.runs_dir.is_dir():
+        raise InputError(
+            f"{args.runs_dir}: no such directory (launched runs go to ./runs unless --runs-dir)"
+        )
     runs = list_runs(args.runs_dir)
     if args.format == "json":
         for path, rec in runs:
@@ -55,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"no launched runs in {clean_text(str(args.runs_dir))}")
         return 0
     rows = [["RUN", "STATUS", "EXIT", "PID", "STARTED", "TIME"]]
-    rows += [_row(p, r) for p, r in runs]
+    rows += [_row(p, r, args.runs_dir) for p, r in runs]
     widths = [max(len(clean_text(r[i])) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         print("  ".join(clean_text(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())

@@ -175,18 +175,50 @@ def reconcile(run_dir: Path, record: dict[str, Any] | None = None) -> dict[str, 
     return update_run(run_dir, status="lost", end=now_iso(), note=note)
 
 
-def list_runs(runs_dir: Path) -> list[tuple[Path, dict[str, Any]]]:
-    """Every launched run under ``runs_dir`` (reconciled), oldest first."""
-    if not runs_dir.is_dir():
+def _subdirs(directory: Path) -> list[Path]:
+    try:
+        return sorted(d for d in directory.iterdir() if d.is_dir() and not d.name.startswith("."))
+    except OSError:
         return []
+
+
+def run_dirs(runs_dir: Path) -> list[Path]:
+    """The run directories in ``runs_dir`` and one level further down (``analyzer demo``'s
+    ``analyzer-demo/<timestamp>/<run>/``)."""
+    out: list[Path] = []
+    for child in _subdirs(runs_dir):
+        if (child / RUN_FILE).is_file():
+            out.append(child)
+        else:
+            out.extend(d for d in _subdirs(child) if (d / RUN_FILE).is_file())
+    return out
+
+
+def _epoch(stamp: object) -> float:
+    try:
+        return time.mktime(time.strptime(str(stamp)[:19], "%Y-%m-%dT%H:%M:%S"))
+    except ValueError:
+        return 0.0
+
+
+def _order(item: tuple[Path, dict[str, Any]]) -> tuple:
+    """By start time (created time for a run that never started), queued ones last."""
+    path, rec = item
+    queued = rec.get("status") == "queued"
+    started = rec.get("started_at")
+    when = float(started) if isinstance(started, int | float) else _epoch(rec.get("created"))
+    return (queued, when, str(path))
+
+
+def list_runs(runs_dir: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """Every launched run under ``runs_dir`` (reconciled), by start time, queued ones last."""
     out: list[tuple[Path, dict[str, Any]]] = []
-    for child in sorted(runs_dir.iterdir()):
-        if child.is_dir() and (child / RUN_FILE).is_file():
-            try:
-                out.append((child, reconcile(child)))
-            except InputError:
-                continue
-    out.sort(key=lambda item: (str(item[1].get("created", "")), item[0].name))
+    for child in run_dirs(runs_dir):
+        try:
+            out.append((child, reconcile(child)))
+        except InputError:
+            continue
+    out.sort(key=_order)
     return out
 
 

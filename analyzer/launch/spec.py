@@ -248,6 +248,18 @@ def _matrix(raw: dict[str, Any], where: str) -> tuple[dict[str, list[Scalar]], l
     return matrix, exclude
 
 
+def _check_launcher_tables(raw: dict[str, Any], launcher: str, where: str) -> None:
+    """A table for another launcher than the spec's would be silently ignored: an error."""
+    tables = [("", raw)] + [(f"variants[{i}].", v) for i, v in enumerate(raw.get("variants", []))]
+    for at, table in tables:
+        for key in ("msrun", "torchrun"):
+            if key in table and key != launcher:
+                raise InputError(
+                    f"{where}{at}{key}: set, but launcher is {launcher!r} "
+                    f'(set launcher = "{key}" or remove the table)'
+                )
+
+
 def spec_from_dict(raw: dict[str, Any], path: Path | None = None) -> Spec:
     """Validate a parsed TOML table into a Spec; every problem is an InputError naming the key."""
     where = f"{path}: " if path else ""
@@ -285,6 +297,7 @@ def spec_from_dict(raw: dict[str, Any], path: Path | None = None) -> Spec:
         variants=variants,
         raw=raw,
     )
+    _check_launcher_tables(raw, launcher, where)
     names = [v.name for v in variants]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

@@ -31,6 +31,7 @@ def test_demo_without_mindspore_says_how_to_install(tmp_path: Path) -> None:
     assert "pip install -e '.[mindspore]'" in demo.stderr and "Traceback" not in demo.stderr
     assert len(demo.stderr.strip().splitlines()) == 1
     assert not runs.exists()
+    runs.mkdir()
     other = subprocess.run(
         [sys.executable, "-m", "analyzer", "runs", "--runs-dir", str(runs)],
         capture_output=True,

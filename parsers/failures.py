@@ -13,6 +13,8 @@ Multi-line shapes keep the parser ``pending``:
 - torchrun's ``ChildFailedError`` summary: each ``[N]:`` entry's ``rank`` and ``exitcode`` lines
   give one ``worker_exit`` event with the global rank.
 - after a segfault marker, the native/Python stack dump lines that follow are claimed silently.
+- an exception line on its own at the start of a line (``RuntimeError: boom``, no traceback before
+  it) is a ``traceback`` event with ``extra.bare``.
 
 Lines of text shown before ``Traceback`` on the same line (``stderr: ``, ``(train pid=1) ``) are
 treated as a prefix and stripped from the frames that follow.
@@ -29,6 +31,7 @@ from parsers.failures_lines import (
     OOM_MARKERS,
     SEGFAULT_MARKERS,
     SLURM_TRIGGERS,
+    bare_exception,
     exit_extra,
     failure_event,
     is_oom,
@@ -69,6 +72,8 @@ class FailureParser(BaseParser):
         *SEGFAULT_MARKERS,
         *CANN_TRIGGERS,
         *SLURM_TRIGGERS,
+        "Error: ",  # a bare exception line (failures_lines.bare_exception)
+        "Exception: ",
     )
     SAMPLES: ClassVar[list[tuple[str, list[Record]]]] = FAILURE_SAMPLES
     #: Block openers whose following lines are claimed without a trigger (see parsers.prefilter).
@@ -138,7 +143,7 @@ class FailureParser(BaseParser):
         if text.strip() in ("Root Cause (first observed failure):", "Failures:"):
             self._summary = {"rank": None, "time": None}
             return []
-        got = failure_event(text, lineno)
+        got = failure_event(text, lineno) or bare_exception(text, lineno)
         if got is None:
             return None
         if got["type"] == "segfault":

@@ -123,6 +123,24 @@ _GATE_LITERALS = (
 _CODE_GATE = re.compile(r"E[0-9A-Z][0-9]{4}")
 
 
+#: What Python prints last for an uncaught exception, at the start of a line: a class name
+#: ending in Error/Exception (``RuntimeError``, ``torch.OutOfMemoryError``), ``: `` and a message.
+_BARE_EXCEPTION = re.compile(
+    r"(?:[A-Za-z_][A-Za-z0-9_]*\.){0,6}[A-Z][A-Za-z0-9_]{0,80}(?:Error|Exception): \S"
+)
+
+
+def bare_exception(text: str, lineno: int) -> Record | None:
+    """``RuntimeError: boom`` on a line of its own, without the traceback before it (the frames
+    went elsewhere, or the program printed the exception itself before exiting): a
+    ``traceback`` event with ``extra.bare`` (an out-of-memory one is caught before, as ``oom``)."""
+    if "Error: " not in text and "Exception: " not in text:
+        return None
+    if _BARE_EXCEPTION.match(text) is None:
+        return None
+    return event("traceback", "error", text, lineno, extra={"bare": True})
+
+
 def failure_event(text: str, lineno: int) -> Record | None:
     """The failure event one line states on its own, or None."""
     if not any(lit in text for lit in _GATE_LITERALS) and _CODE_GATE.search(text) is None:

@@ -164,3 +164,23 @@ def test_unrelated_lines_are_not_claimed() -> None:
 def test_adversarial_long_lines_complete() -> None:
     for line in ("E" * (1 << 20), "(E" * (1 << 19), "failed (exitcode: " + "1" * (1 << 20)):
         feed_alone(FailureParser(), [line])
+
+
+def test_a_bare_exception_line_is_a_traceback_event() -> None:
+    """``RuntimeError: msg`` alone at the start of a line (what train_lm --fail-at-step and
+    programs that print their exception give); not prose, prefixed text or a bare 'Error:'."""
+    records = parse(
+        "iteration 1 done\n"
+        "RuntimeError: failing at step 2 as asked (--fail-at-step)\n"
+        "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB\n"
+        "Error: disk full\n"
+        "WARNING: ImportError: apex not found, using the native optimizer\n"
+        "  ValueError: indented, a quoted frame\n"
+        "the RuntimeError: was handled\n"
+        "ValueError:missing space"
+    )
+    assert [(r["type"], r["line"], r.get("extra")) for r in records] == [
+        ("traceback", 2, {"bare": True}),
+        ("oom", 3, None),  # an out-of-memory line is one on its own
+    ]
+    assert records[0]["message"] == "RuntimeError: failing at step 2 as asked (--fail-at-step)"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
@@ -11,9 +10,9 @@ import socket
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
+from analyzer.run_status import read_run_json
 from analyzer.store import RunData
 
 #: Severities in increasing order of urgency.
@@ -136,15 +135,9 @@ def extra_dict(text: str | None) -> dict[str, Any]:
 
 
 def run_json(data: RunData) -> dict[str, Any]:
-    """The launcher's ``run.json`` beside the logs, when there is one."""
-    path = Path(data.run.path)
-    if not path.is_dir():
-        return {}
-    with contextlib.suppress(OSError, ValueError):
-        doc = json.loads((path / "run.json").read_text(encoding="utf-8"))
-        if isinstance(doc, dict):
-            return doc
-    return {}
+    """The launcher's ``run.json`` beside the logs, when there is one (the one reader:
+    ``analyzer.run_status.read_run_json``)."""
+    return read_run_json(data)
 
 
 #: ``run.json`` statuses of a run that is over (``analyzer.launch.registry``: lost = gone).

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+from functools import lru_cache
 
 import polars as pl
 
 from analyzer.health_common import Finding, evidence, extra_dict, file_mtime, parse_timestamp
 from analyzer.health_config import HealthConfig
 from analyzer.health_training import merge_ranks, ranks_text
+from analyzer.launch.runner import CONSOLE
+from analyzer.run_status import read_run_json, run_json_path
 from analyzer.store import RunData
 
 #: Failure event types, most specific first (the label a failing rank gets).
@@ -67,6 +71,8 @@ def _per_rank(rows: list[dict]) -> list[tuple[dict, dict]]:
 
 def _what(row: dict) -> str:
     text = LABELS[row["type"]]
+    if row["type"] == "traceback" and extra_dict(row["extra"]).get("bare"):
+        text = "Python exception"  # the exception line alone, without its frames
     if row["type"] == "worker_exit":
         code = extra_dict(row["extra"]).get("exit_code")
         text += f" (exit code {code})" if code is not None else ""
@@ -124,7 +130,8 @@ def crash(data: RunData, cfg: HealthConfig, now: float) -> list[Finding]:
     OOM gives one finding for the 63 ranks that then timed out, not 63)."""
     failing = _per_rank(failure_events(data.events))
     if not failing:
-        return []
+        launched = _launch_failure(data)
+        return [launched] if launched else []
     steps = data.steps.select("source", "line", "step")
     root = failing[0][1]
     msg = f"{_who(root['rank'])}: {_what(root)}"
@@ -154,6 +161,49 @@ def _crash_finding(
         message=msg,
         evidence=evidence(row["source"], row["line"]),
         topic=topic,
+    )
+
+
+@lru_cache(maxsize=256)
+def _last_line(path: str, size: int, mtime_ns: int) -> tuple[int, str] | None:
+    """(number, text) of a file's last non-blank line (keyed by size and mtime)."""
+    found = None
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for number, text in enumerate(fh, 1):
+                if text.strip():
+                    found = (number, text)
+    except OSError:
+        return None
+    return found
+
+
+def _launch_failure(data: RunData) -> Finding | None:
+    """A launched run that ``run.json`` says failed with a non-zero exit code while its logs
+    show no failure: one finding, evidence the last line of the launcher's console.log."""
+    record = read_run_json(data)
+    code = record.get("exit_code")
+    if record.get("status") != "failed" or code in (0, "0"):
+        return None
+    msg = "the launched run failed" + (f" with exit code {code}" if code is not None else "")
+    msg += " (run.json); its logs show no failure"
+    console = run_json_path(data).parent / CONSOLE
+    where: str | None = str(run_json_path(data))
+    with contextlib.suppress(OSError):
+        st = console.stat()
+        last = _last_line(str(console), st.st_size, st.st_mtime_ns)
+        if last is not None:
+            where = evidence(str(console), last[0])
+            msg += f"; console.log ends: {_quote({'message': last[1]})}"
+    top = data.steps["step"].max() if data.steps.height else None
+    return Finding(
+        rule="crash",
+        severity="error",
+        run=data.name,
+        rank=None,
+        step=int(top) if top is not None else None,  # type: ignore[arg-type]
+        message=msg,
+        evidence=where,
     )
 
 

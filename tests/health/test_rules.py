@@ -289,3 +289,40 @@ def test_growing_run_silent_as_a_whole_is_a_hang_unless_done_or_failed():
     failed = [dict(r) for r in recs] + [_event(1, "oom", 99)]
     found = check([make_data(failed)], config=live, now=NOW)
     assert sorted((f.rule, f.rank) for f in found) == [("crash", 1), ("hang", 0)]
+
+
+def _launched_run(tmp_path, status: str, code) -> Path:
+    """A launched msrun run: run.json, console.log, worker logs with steps and no failure."""
+    import json
+
+    from analyzer.load import load_paths
+
+    run = tmp_path / "fail-20261122-182730"
+    (run / "msrun_log").mkdir(parents=True)
+    (run / "run.json").write_text(json.dumps({"status": status, "exit_code": code}))
+    (run / "console.log").write_text(
+        "Start worker process with rank id:0\n"
+        "[ERROR] ME(1:2,MainProcess):2026-11-22-18:27:44.940.00 [_api.py:365] Worker process 3"
+        " exit with exception. Error code: 3.\n"
+        "RuntimeError: Distributed job exited with exception. Please check logs in msrun_log.\n\n"
+    )
+    line = " iteration        1/       5 | elapsed time per iteration (ms): 2107.5 | lm loss: 5.6 |"
+    (run / "msrun_log" / "worker_0.log").write_text(line + "\n")
+    return load_paths([run], use_cache=False)[0]
+
+
+def test_failed_launched_run_without_failure_in_its_logs_is_a_crash(tmp_path):
+    data = _launched_run(tmp_path, "failed", 1)
+    (f,) = check([data], now=NOW)
+    assert (f.rule, f.rank, f.step) == ("crash", None, 1)
+    assert f.message.startswith("the launched run failed with exit code 1 (run.json)")
+    assert f.message.endswith(
+        "console.log ends: RuntimeError: Distributed job exited with"
+        " exception. Please check logs in msrun_log."
+    )
+    assert f.evidence == f"{tmp_path / 'fail-20261122-182730' / 'console.log'}:3"
+
+
+def test_finished_or_stopped_launched_runs_are_no_crash(tmp_path):
+    assert check([_launched_run(tmp_path / "a", "finished", 0)], now=NOW) == []
+    assert check([_launched_run(tmp_path / "b", "stopped", None)], now=NOW) == []

@@ -10,6 +10,9 @@ consistent with the data it covers; unlisted segments are leftovers and are dele
 On reopening, an entry is used only if the file still has at least ``offset`` bytes and the
 hashed bytes are unchanged; otherwise the file is parsed again from the start. A change to any
 parser source changes the fingerprint, so records from old parsers are never served.
+Only one process writes an entry at a time (:mod:`analyzer.cache_lock`): the first to open it
+owns it until it closes it; another session on the same file meanwhile reads the entry but
+neither writes nor deletes anything in it.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from pathlib import Path
 
 import polars as pl
 
+from analyzer import cache_lock
 from analyzer.reader import LineCursor
 from analyzer.store import frames_from_records
 from analyzer.tail import Follower
@@ -113,11 +117,22 @@ class FileCache:
         self._records: list[Record] = []
         self._seq = 0
         self._committed_offset = -1
+        #: Whether this process writes the entry (decided on restore or on the first write).
+        self._owner: bool | None = None
+
+    @property
+    def owner(self) -> bool:
+        """True when this process writes the entry (asks for it on first use)."""
+        if self._owner is None:
+            self._owner = cache_lock.try_own(self.dir)
+        return self._owner
 
     # -- restoring -------------------------------------------------------------------------
     def restore(self, kinds: Collection[str] | None = None) -> dict[str, pl.DataFrame] | None:
         """Resume the follower from a valid entry and return its cached frames (of ``kinds``
-        only, when given), else None."""
+        only, when given), else None. Decides whether this process owns (writes) the entry."""
+        if self._owner is None:
+            self._owner = cache_lock.try_own(self.dir)
         meta: dict = {}
         try:
             meta = json.loads((self.dir / "meta.json").read_text())
@@ -130,7 +145,8 @@ class FileCache:
             with contextlib.suppress(*_RESTORE_ERRORS):
                 self._seq = int(meta.get("seq", 0))
             return None
-        self._remove_strays()
+        if self.owner:
+            self._remove_strays()
         with contextlib.suppress(OSError):  # its mtime is when the entry was last used
             os.utime(self.dir / "meta.json")
         return frames
@@ -187,6 +203,8 @@ class FileCache:
     # -- adding and committing -----------------------------------------------------------------
     def add(self, frames: dict[str, pl.DataFrame], *, truncated: bool = False) -> None:
         """Frames parsed since the last commit; after a truncation the old content is dropped."""
+        if not self.owner:
+            return
         if truncated:
             self._pending = {k: [] for k in KINDS}
             self._records = []
@@ -201,14 +219,16 @@ class FileCache:
 
     def add_records(self, records: list[Record]) -> None:
         """Records parsed since the last commit (turned into frames when committed)."""
-        self._records.extend(records)
+        if self.owner:
+            self._records.extend(records)
 
     def dirty(self) -> bool:
-        return self.follower.cursor.consumed != self._committed_offset
+        """True when there is something to commit (never for an entry another process owns)."""
+        return self.owner and self.follower.cursor.consumed != self._committed_offset
 
     def commit(self) -> None:
         """Write the pending frames as a new segment, then atomically the meta that lists it."""
-        if not self.dirty():
+        if not self.dirty():  # nothing new, or another process owns the entry
             return
         f = self.follower
         parser_state = base64.b64encode(pickle.dumps(f.parser)).decode()
@@ -270,8 +290,16 @@ class FileCache:
         self._remove_strays()
 
     def drop(self) -> None:
-        """Forget this entry (the file is gone)."""
-        shutil.rmtree(self.dir, ignore_errors=True)
+        """Forget this entry (the file is gone); only its owner deletes it."""
+        if self.owner:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        self.close()
+
+    def close(self) -> None:
+        """Give up ownership (pending data not committed is left to the next owner to parse)."""
+        if self._owner:
+            cache_lock.release(self.dir)
+        self._owner = False
 
 
 def _write_json_atomic(path: Path, data: dict) -> None:

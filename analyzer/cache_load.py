@@ -39,9 +39,9 @@ def load_file(
     ``FileFrames.parsed_lines`` tells how many lines were actually parsed (0 on a full hit).
     """
     follower = Follower.open(path, run=run, rank=rank)
+    worth_it = use_cache and follower.size() >= CACHE_MIN_BYTES
+    entry = FileCache(root or cache_root(), follower) if worth_it else None
     try:
-        worth_it = use_cache and follower.size() >= CACHE_MIN_BYTES
-        entry = FileCache(root or cache_root(), follower) if worth_it else None
         cached = entry.restore(kinds) if entry is not None else None
         cursor = follower.cursor
         got = parse_range(follower.fd, follower.parser, offset=cursor.offset, lineno=cursor.lineno)
@@ -64,3 +64,5 @@ def load_file(
         return FileFrames(out, follower.stats, got.partial, notes, parsed_lines=got.lines)
     finally:
         follower.close()
+        if entry is not None:
+            entry.close()

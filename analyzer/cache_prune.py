@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from analyzer import cache_lock
 from analyzer.cache import VERSION, parser_fingerprint
 
 DEFAULT_MAX_MB = 2048
@@ -114,7 +115,7 @@ def prune(root: Path, *, cap: int | None = None, now: float | None = None) -> Pr
     live: list[_Entry] = []
     with contextlib.suppress(OSError):
         for item in os.scandir(root / f"v{VERSION}"):
-            if item.is_dir():
+            if item.is_dir() and not cache_lock.in_use(Path(item.path)):
                 entry = _read_entry(Path(item.path))
                 if _is_stale(entry, now):
                     _remove(entry.path, report, entry.size)

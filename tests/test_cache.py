@@ -136,18 +136,100 @@ def test_live_commits_within_a_budget_least_recently_committed_first(tmp_path: P
         session._discover()
         assert not any(cached_offset(str(p), cache) for p in paths)
         for done in (1, 2, 3):
-            session._commit(budget=0.0)
+            session._files.commit(budget=0.0)
             assert sum(cached_offset(str(p), cache) > 0 for p in paths) == done
         for p in paths:
             append(p, lines_text(range(10, 12)))
         session._rescan()  # reads what grew
         before = [cached_offset(str(p), cache) for p in paths]
-        first = min(session._followers.values(), key=lambda t: t.committed_at)
-        session._commit(budget=0.0)
+        first = min(session._files.tracked.values(), key=lambda t: t.committed_at)
+        session._files.commit(budget=0.0)
         after = [cached_offset(str(p), cache) for p in paths]
         moved = [str(p) for p, b, a in zip(paths, before, after, strict=True) if a > b]
         assert moved == [first.follower.path]
-        session._commit()  # no budget (stopping): every dirty entry
+        session._files.commit()  # no budget (stopping): every dirty entry
         assert all(cached_offset(str(p), cache) == p.stat().st_size for p in paths)
     finally:
         session.watcher.stop()
+
+
+_OWNER = """
+import sys, time
+from pathlib import Path
+from analyzer.cache import FileCache
+from analyzer.store import frames_from_records
+from analyzer.tail import Follower
+f = Follower.open(sys.argv[1], run="job", rank=0)
+c = FileCache(Path(sys.argv[2]), f)
+c.restore()
+print("owner" if c.owner else "reader", flush=True)
+sys.stdin.readline()
+c.add_records(f.read().records)
+c.commit()
+print("committed", flush=True)
+sys.stdin.readline()
+"""
+
+
+def _open(log: Path, root: Path) -> tuple[Follower, FileCache]:
+    follower = Follower.open(str(log), run="job", rank=0)
+    cache = FileCache(root, follower)
+    cache.restore()
+    return follower, cache
+
+
+def test_two_processes_on_one_file_never_write_the_same_entry(tmp_path: Path) -> None:
+    """Two sessions on one log (TUI + watch) used to write segments under the same names and
+    replace each other's meta: the next open served records twice. One owns it, one reads."""
+    import subprocess
+    import sys
+
+    log, root = tmp_path / "worker_0.log", tmp_path / "cache"
+    append(log, lines_text(range(1, 11)))
+    other = subprocess.Popen(
+        [sys.executable, "-c", _OWNER, str(log), str(root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    )
+    try:
+        assert other.stdout is not None and other.stdin is not None
+        assert other.stdout.readline().strip() == "owner"
+        follower, mine = _open(log, root)
+        assert not mine.owner, "the entry is owned by the other process"
+        append(log, lines_text(range(11, 21)))
+        mine.add_records(follower.read().records)
+        assert not mine.dirty()
+        mine.commit()  # a no-op: it does not own the entry
+        assert not (root / "v1" / mine.dir.name / "meta.json").exists()
+        other.stdin.write("\n")
+        other.stdin.flush()
+        assert other.stdout.readline().strip() == "committed"
+        mine.close()
+        follower.close()
+        other.stdin.write("\n")
+        other.stdin.flush()
+    finally:
+        other.wait(timeout=30)
+    follower, third = _open(log, root)
+    assert third.owner, "the other process exited, so its ownership ended"
+    assert follower.cursor.offset == log.stat().st_size
+    frames = FileCache(root, follower)._read_segments(third.segments)
+    assert frames["step"]["step"].to_list() == list(range(1, 21))
+    third.close()
+    follower.close()
+
+
+def test_one_process_owns_an_entry_once(tmp_path: Path) -> None:
+    log, root = tmp_path / "worker_0.log", tmp_path / "cache"
+    append(log, lines_text(range(1, 5)))
+    f1, first = _open(log, root)
+    f2, second = _open(log, root)
+    assert first.owner and not second.owner
+    first.close()
+    f3, third = _open(log, root)
+    assert third.owner, "closing gives the entry up"
+    for f in (f1, f2, f3):
+        f.close()
+    third.close()

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from analyzer import __version__
 from analyzer.errors import InputError
+from analyzer.limits import raise_open_files
 
 VERBS: tuple[str, ...] = (
     "tui",
@@ -62,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    raise_open_files()
     try:
         return int(args.func(args) or 0)
     except InputError as exc:

@@ -230,3 +230,10 @@ def discover(paths: list[str | Path]) -> list[Run]:
             raise InputError(f"{raw}: not a regular file or directory")
     _unique_names(runs)
     return runs
+
+
+def may_hold_logs(path: str) -> bool:
+    """Whether a file appearing or changing at ``path`` can change what discovery finds (a log
+    or a launcher's ``run.json``); tensorboard events, checkpoints and profiler output cannot."""
+    name = os.path.basename(path)
+    return name.endswith(_LOG_SUFFIXES) or name == "run.json"

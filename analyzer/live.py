@@ -22,15 +22,15 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from analyzer.cache import FileCache, cache_root
-from analyzer.discover import Run, discover
+from analyzer.cache import cache_root
+from analyzer.discover import Run, discover, may_hold_logs
 from analyzer.errors import InputError
 from analyzer.live_batch import LiveBatch, Pending
+from analyzer.live_files import OpenFiles, Tracked
 from analyzer.observer import Watcher
 from analyzer.store import RunData, frames_from_records
 from analyzer.tail import FileId, Follower
@@ -49,13 +49,6 @@ COMMIT_BUDGET = 0.1
 RETIRE_IDLE = 2.0
 #: The store merges a run's appended parts once there are this many.
 MERGE_PARTS = 64
-
-
-@dataclass
-class _Tracked:
-    follower: Follower
-    cache: FileCache | None
-    committed_at: float = 0.0
 
 
 def _watch_dirs(paths: Sequence[Path]) -> list[tuple[Path, bool]]:
@@ -84,24 +77,27 @@ class LiveSession:
         batch_interval: float = 0.1,
         rescan_interval: float = RESCAN_INTERVAL,
         cache_dir: Path | None = None,
+        keep_frames: bool = True,
     ) -> None:
         self.paths = [Path(os.path.abspath(p)) for p in paths]
         self._dirs = _watch_dirs(self.paths)
-        self.use_cache, self.from_end = use_cache, from_end
+        self.from_end = from_end
         self.batch_interval, self.rescan_interval = batch_interval, rescan_interval
-        self.cache_dir = cache_dir or cache_root()
+        #: False: ``runs`` holds no records, only runs and statistics (``watch`` prints each
+        #: batch and needs nothing back; the store would grow with everything ever printed).
+        self.keep_frames = keep_frames
         self.runs: dict[str, RunData] = {}
         #: Hold this while reading ``runs`` outside ``on_batch`` (the tail thread appends).
         self.lock = threading.Lock()
         self.watcher = Watcher(self._on_path, poll=poll)
         self.last_activity = time.monotonic()
-        self._followers: dict[FileId, _Tracked] = {}
-        self._by_path: dict[str, FileId] = {}
+        self._files = OpenFiles((cache_dir or cache_root()) if use_cache else None, self._note)
         self._known: dict[str, tuple[str, int | None]] = {}
         self._run_names: dict[str, str] = {}
         self._run_followers: dict[str, list[Follower]] = {}
-        self._failed: set[str] = set()
         self._dirty: set[str] = set()
+        #: Files a discovery saw and did not claim (writes to them need no rediscovery).
+        self._unclaimed: set[str] = set()
         self._more: set[FileId] = set()
         self._rediscover = True
         self._event_lock = threading.Lock()
@@ -118,6 +114,9 @@ class LiveSession:
         #: Problems met so far (unreadable files, unwatchable directories), newest last.
         self.notes: list[str] = []
         self.error: BaseException | None = None
+        #: How many times the paths were scanned for runs (events on logs not yet followed,
+        #: directory changes and the rescan ask for it; writes to other files must not).
+        self.discoveries = 0
 
     # -- public API ------------------------------------------------------------------------------
     def start(self, on_batch: Callable[[LiveBatch], None]) -> None:
@@ -125,6 +124,8 @@ class LiveSession:
         self._on_batch = on_batch
         self.watcher.choose([d for d, _ in self._dirs])
         self.watcher.start(self._dirs)
+        if self.watcher.mode == "polling" and self.watcher.reason.startswith("polling"):
+            self._note(self.watcher.reason)  # chosen, not asked for: say why
         self._thread = threading.Thread(target=self._run, name="analyzer-tail", daemon=True)
         self._thread.start()
 
@@ -143,7 +144,7 @@ class LiveSession:
 
     def watched_paths(self) -> list[str]:
         """The files being followed now (current names)."""
-        return sorted(t.follower.path for t in list(self._followers.values()))
+        return sorted(t.follower.path for t in list(self._files.tracked.values()))
 
     def backlog(self) -> int:
         """Files with bytes known to be unread (a big file is read in bounded slices)."""
@@ -155,13 +156,17 @@ class LiveSession:
             st = os.stat(path)
         except OSError:
             return False
-        return (st.st_dev, st.st_ino) in self._followers
+        return (st.st_dev, st.st_ino) in self._files.tracked
 
     # -- events (watchdog thread) ----------------------------------------------------------------
     def _on_path(self, path: str, is_dir: bool) -> None:
         with self._event_lock:
             self._dirty.add(path)
-            if is_dir or path not in self._by_path:
+            if is_dir or (
+                path not in self._files.by_path
+                and path not in self._unclaimed
+                and may_hold_logs(path)
+            ):
                 self._rediscover = True
         self._wake.set()
 
@@ -195,7 +200,7 @@ class LiveSession:
                 self._rescan()
                 next_rescan = now + self.rescan_interval
             if now >= next_commit:
-                self._commit(COMMIT_BUDGET)
+                self._files.commit(COMMIT_BUDGET)
                 next_commit = now + COMMIT_INTERVAL
             self._maybe_emit()
             due = min(next_rescan, next_commit, next_poll if poll else next_commit)
@@ -207,7 +212,7 @@ class LiveSession:
 
     def _poll_sizes(self) -> None:
         """Polling mode: an fstat per open file catches appends without waiting for events."""
-        for tracked in list(self._followers.values()):
+        for tracked in list(self._files.tracked.values()):
             if tracked.follower.has_new_data():
                 self._read(tracked)
 
@@ -217,10 +222,17 @@ class LiveSession:
             rediscover, self._rediscover = self._rediscover, False
         if rediscover:
             self._discover()
+            unclaimed = {p for p in dirty if p not in self._known and os.path.isfile(p)}
+            with self._event_lock:  # a log discovery did not claim: no rediscovery per write
+                self._unclaimed |= unclaimed
         for path in sorted(dirty):
+            if self._stop.is_set():  # stopping: do not first drain every backlog
+                return
             self._handle_path(path)
         for fid in list(self._more):
-            tracked = self._followers.get(fid)
+            if self._stop.is_set():
+                return
+            tracked = self._files.tracked.get(fid)
             if tracked is None:
                 self._more.discard(fid)
             else:
@@ -228,13 +240,14 @@ class LiveSession:
 
     def _shutdown(self) -> None:
         with contextlib.suppress(Exception):
-            self._commit()
-        for tracked in list(self._followers.values()):
+            self._files.commit()
+        for tracked in list(self._files.tracked.values()):
             self._close(tracked, finish=self._finish)
         self._maybe_emit(force=True)
 
     # -- discovery and paths -----------------------------------------------------------------
     def _discover(self) -> None:
+        self.discoveries += 1
         for root in self.paths:
             if not root.exists():
                 continue
@@ -242,7 +255,8 @@ class LiveSession:
             try:
                 runs = discover([root])
             except InputError as exc:
-                self._note(str(exc))
+                if str(exc) not in self.notes + self._pending.notes:  # once, not per rescan
+                    self._note(str(exc))
                 continue
             for run in runs:
                 self._add_run(run)
@@ -262,9 +276,11 @@ class LiveSession:
             self._pending.new_runs.append(name)
         self.runs[name].run.files = run.files
         for rf in run.files:
+            if self._stop.is_set():
+                return
             path = str(rf.path)
             self._known[path] = (name, rf.rank)
-            if path not in self._by_path:
+            if path not in self._files.by_path:
                 self._add_follower(path, name, rf.rank)
 
     def _handle_path(self, path: str) -> None:
@@ -274,19 +290,19 @@ class LiveSession:
         except OSError:
             st = None
         regular = st is not None and stat.S_ISREG(st.st_mode)
-        fid = self._by_path.get(path)
+        fid = self._files.by_path.get(path)
         now_id = (st.st_dev, st.st_ino) if regular and st is not None else None
         if fid is not None and fid != now_id:
-            del self._by_path[path]
-            tracked = self._followers.get(fid)
+            del self._files.by_path[path]
+            tracked = self._files.tracked.get(fid)
             if tracked is not None:
                 tracked.follower.retired = True
                 self._read(tracked)
         if now_id is None:
             return
-        tracked = self._followers.get(now_id)
+        tracked = self._files.tracked.get(now_id)
         if tracked is not None:
-            self._by_path[path] = now_id
+            self._files.by_path[path] = now_id
             tracked.follower.path = path
             self._read(tracked)
         elif path in self._known:
@@ -294,34 +310,17 @@ class LiveSession:
             self._add_follower(path, run, rank)
 
     def _add_follower(self, path: str, run: str, rank: int | None) -> None:
-        try:
-            follower = Follower.open(path, run=run, rank=rank)
-        except OSError as exc:
-            if path not in self._failed:
-                self._failed.add(path)
-                self._note(f"{path}: {exc.strerror or exc}, skipped")
+        got = self._files.open(path, run, rank, at_end=self.from_end and self._initial)
+        if got is None:
             return
-        self._failed.discard(path)
-        if follower.file_id in self._followers:  # a second name for a followed inode
-            follower.close()
-            self._by_path[path] = follower.file_id
-            return
-        cache = None
-        if self.from_end and self._initial:
-            follower.skip_to_end()
-        elif self.use_cache:
-            cache = FileCache(self.cache_dir, follower)
-            frames = cache.restore()
-            if frames:
-                self._deliver(run, frames)
-        tracked = _Tracked(follower, cache)
-        self._followers[follower.file_id] = tracked
-        self._by_path[path] = follower.file_id
-        self._run_followers[run].append(follower)
+        tracked, frames = got
+        if frames:
+            self._deliver(run, frames)
+        self._run_followers[run].append(tracked.follower)
         self._read(tracked)
 
     # -- reading and delivering --------------------------------------------------------------
-    def _read(self, tracked: _Tracked) -> None:
+    def _read(self, tracked: Tracked) -> None:
         f = tracked.follower
         try:
             res = f.read(bulk=True)
@@ -373,58 +372,34 @@ class LiveSession:
     def _deliver(self, run: str, frames: dict[str, pl.DataFrame]) -> None:
         data = self.runs[run]
         with self.lock:
-            for kind, frame in frames.items():
+            for kind, frame in frames.items() if self.keep_frames else ():
                 data.append_frame(kind, frame)
                 if len(data._parts[kind]) > MERGE_PARTS:
                     data.frame(kind)  # merges the parts: bounded per-part overhead
         self._pending.frames.append(frames)
         self._pending.runs.add(run)
 
-    def _close(self, tracked: _Tracked, *, finish: bool) -> None:
+    def _close(self, tracked: Tracked, *, finish: bool, drop_cache: bool = False) -> None:
         f = tracked.follower
         if finish and f.fd >= 0:
             records = f.finish()
             if records:
                 self._queue(f, records)
-        f.close()
-        self._followers.pop(f.file_id, None)
+        self._files.forget(tracked, drop_cache=drop_cache)
         self._more.discard(f.file_id)
-        for path in [p for p, fid in self._by_path.items() if fid == f.file_id]:
-            del self._by_path[path]
 
     def _rescan(self) -> None:
         """The safety net: rediscover, re-stat every name, read what grew, close idle leftovers."""
         self._discover()
-        for path in list(self._by_path):
+        for path in list(self._files.by_path):
             self._handle_path(path)
         now = time.monotonic()
-        for tracked in list(self._followers.values()):
+        for tracked in list(self._files.tracked.values()):
             f = tracked.follower
             if f.has_new_data():
                 self._read(tracked)
             if f.retired and now - f.last_growth >= RETIRE_IDLE:
-                deleted = f.is_deleted()
-                self._close(tracked, finish=True)
-                if deleted and tracked.cache is not None:
-                    tracked.cache.drop()
-
-    def _commit(self, budget: float | None = None) -> None:
-        """Write the dirty cache entries, least recently committed first, until ``budget``
-        seconds are spent (at least one entry; None: every one, as when stopping)."""
-        start = time.monotonic()
-        dirty = [t for t in self._followers.values() if t.cache is not None and t.cache.dirty()]
-        dirty.sort(key=lambda t: t.committed_at)
-        for tracked in dirty:
-            try:
-                tracked.cache.commit()  # type: ignore[union-attr]
-            except OSError as exc:
-                self._note(f"parse cache: {exc.strerror or exc}; caching off")
-                for t in self._followers.values():
-                    t.cache = None
-                return
-            tracked.committed_at = time.monotonic()
-            if budget is not None and tracked.committed_at - start >= budget:
-                return
+                self._close(tracked, finish=True, drop_cache=f.is_deleted())
 
     # -- batches -------------------------------------------------------------------------------
     def _note(self, text: str) -> None:

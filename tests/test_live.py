@@ -292,3 +292,79 @@ def test_random_schedule_equals_parse(observer: float | None, schedule: list[tup
         assert canon(without_truncations(got)) == canon(model.expected())
         truncations = sum(1 for op in schedule if op[0] == "truncate")
         assert sum(1 for r in got if r.get("type") == "log_truncated") <= truncations
+
+
+def test_writes_to_files_that_are_not_logs_cause_no_rediscovery(tmp_path: Path, poll) -> None:
+    """Training writes tensorboard events, checkpoints and its console next to the logs; each
+    write used to rescan the whole tree (84% of a core for 100 runs at 20 writes a second)."""
+    run = tmp_path / "job"
+    (run / "msrun_log").mkdir(parents=True)
+    log = run / "msrun_log" / "worker_0.log"
+    append(log, lines_text([1]))
+    (run / "tb").mkdir()
+    events, console = run / "tb" / "events.out.tfevents.1", run / "console.log"
+    append(events, b"")
+    append(console, "")
+    collector = Collector()
+    session = LiveSession(
+        [run], poll=poll, cache_dir=tmp_path / "cache", rescan_interval=600, batch_interval=0.0
+    )
+    session.start(collector)
+    try:
+        wait_until(lambda: len(collector.snapshot()) == 1, what="the first record")
+        before = session.discoveries
+        for step in range(2, 32):
+            append(events, b"x" * 100)
+            append(console, "msrun: worker 0 is running\n")
+            append(log, lines_text([step]))
+        want = canon(expected_from_paths([run]))
+        wait_until(lambda: canon(collector.snapshot()) == want, what="every step")
+        # The first write to console.log asks for one; a second write arriving while that
+        # discovery runs may ask once more. None after: it is known to be no rank's log.
+        assert session.discoveries - before <= 2
+    finally:
+        session.stop()
+    assert session.error is None
+
+
+def test_a_session_that_keeps_no_frames_still_delivers_every_record(tmp_path: Path) -> None:
+    """`watch` prints each batch; keeping every printed record too grew its memory without
+    bound (243 MB after a 10 s flood)."""
+    run = tmp_path / "job"
+    (run / "msrun_log").mkdir(parents=True)
+    append(run / "msrun_log" / "worker_0.log", lines_text(range(1, 50)))
+    collector = Collector()
+    session = LiveSession([run], cache_dir=tmp_path / "cache", keep_frames=False)
+    session.start(collector)
+    try:
+        want = canon(expected_from_paths([run]))
+        wait_until(lambda: canon(collector.snapshot()) == want, what="every record")
+        with session.lock:
+            data = session.runs["job"]
+            assert data.frame("step").height == 0 and data.stats.lines == 49
+    finally:
+        session.stop()
+    assert session.error is None
+
+
+def test_network_filesystems_are_told_from_proc_mounts(tmp_path: Path) -> None:
+    from analyzer.observer import fs_type, is_network_fs
+
+    mounts = tmp_path / "mounts"
+    mounts.write_text(
+        "/dev/sda1 / ext4 rw 0 0\n"
+        "server:/export /mnt/nfs nfs4 rw 0 0\n"
+        "lustre@tcp:/fs /mnt/lustre lustre rw 0 0\n"
+        "sshfs#me@host: /mnt/my\\040home fuse.sshfs rw 0 0\n"
+    )
+    kinds = {
+        p: fs_type(p, str(mounts))
+        for p in ("/home/x", "/mnt/nfs/run/worker_0.log", "/mnt/lustre", "/mnt/my home/a")
+    }
+    assert kinds == {
+        "/home/x": "ext4",
+        "/mnt/nfs/run/worker_0.log": "nfs4",
+        "/mnt/lustre": "lustre",
+        "/mnt/my home/a": "fuse.sshfs",
+    }
+    assert [is_network_fs(k) for k in kinds.values()] == [False, True, True, True]

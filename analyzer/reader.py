@@ -2,7 +2,10 @@
 
 Reads with ``os.pread`` (not mmap: a file truncated under an mmap crashes the reader), splits
 on ``\\n``, holds a partial last line back until its newline arrives, and decodes UTF-8 with
-replacement, counting the lines that needed it. Bounded: at most ``chunk`` bytes per read.
+replacement, counting the lines that needed it. Bounded: at most ``chunk`` bytes per read, and
+a line still open past ``MAX_LINE`` bytes (a progress bar redrawn with ``\r`` for hours) is held
+by its first ``LONG_PREFIX`` bytes only; when its newline comes, that prefix stands for it (the
+line is counted, and unrecognised unless the prefix says what it is).
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 CHUNK = 8 << 20
+#: An open line longer than this keeps only its first LONG_PREFIX bytes.
+MAX_LINE = 16 << 20
+LONG_PREFIX = 64 << 10
 
 
 @dataclass
@@ -22,11 +28,33 @@ class LineCursor:
     lineno: int = 0
     partial: bytes = b""
     decode_errors: int = 0
+    #: Bytes of an overlong partial line read past what ``partial`` keeps of it.
+    dropped: int = 0
 
     @property
     def consumed(self) -> int:
         """Bytes covered by complete lines (the offset a restart may resume from)."""
-        return self.offset - len(self.partial)
+        return self.offset - len(self.partial) - self.dropped
+
+    def hold(self, data: bytes) -> None:
+        """Add ``data`` (no newline in it) to the partial line, keeping at most MAX_LINE bytes."""
+        if self.dropped:
+            self.dropped += len(data)
+            return
+        joined = self.partial + data
+        if len(joined) <= MAX_LINE:
+            self.partial = joined
+            return
+        self.partial = _utf8_prefix(joined, LONG_PREFIX)
+        self.dropped = len(joined) - len(self.partial)
+
+
+def _utf8_prefix(data: bytes, n: int) -> bytes:
+    """``data[:n]`` cut back to a character boundary (``data`` is longer than ``n``)."""
+    end = n
+    while end > max(0, n - 3) and data[end] & 0xC0 == 0x80:
+        end -= 1
+    return data[:end]
 
 
 def decode_lines(raw: list[bytes], cursor: LineCursor) -> list[str]:
@@ -54,13 +82,15 @@ def read_new_lines(fd: int, cursor: LineCursor, *, chunk: int = CHUNK) -> Iterat
         if not data:
             return
         cursor.offset += len(data)
-        data = cursor.partial + data
         cut = data.rfind(b"\n")
         if cut < 0:
-            cursor.partial = data
+            cursor.hold(data)
             continue
-        cursor.partial = data[cut + 1 :]
-        raw = data[:cut].split(b"\n")
+        start = data.find(b"\n") if cursor.dropped else 0  # the rest of an overlong line goes
+        head = cursor.partial + data[start:cut]
+        cursor.partial, cursor.dropped = data[cut + 1 :], 0
+        raw = head.split(b"\n")
+        del head
         cursor.lineno += len(raw)
         yield decode_lines(raw, cursor)
 

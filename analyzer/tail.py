@@ -163,7 +163,9 @@ class Follower:
             return out
         start_offset, start_lines = self.cursor.offset, self.parser.stats.lines
         start_unrec = self.parser.stats.unrecognised
-        if not (bulk and size - self.cursor.consumed > BULK_MIN and self._read_bulk(out)):
+        c = self.cursor  # bulk for a big backlog, not to re-read one long open line
+        big = size - c.offset > BULK_MIN and not c.dropped
+        if not (bulk and big and self._read_bulk(out)):
             self._read_lines(out, budget, size)
         out.lines = self.parser.stats.lines - start_lines
         out.unrecognised = self.parser.stats.unrecognised - start_unrec

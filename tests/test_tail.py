@@ -153,3 +153,29 @@ def test_directory_is_refused(tmp_path: Path) -> None:
         pass
     else:  # pragma: no cover
         raise AssertionError("a directory was followed")
+
+
+def test_an_overlong_open_line_is_held_by_its_prefix(tmp_path: Path) -> None:
+    """A progress bar redrawn with \\r never ends its line: holding all of it grew memory and
+    re-read it on every update. Past MAX_LINE only a prefix is kept; the line still counts."""
+    from analyzer import reader
+
+    log = tmp_path / "worker_0.log"
+    append(log, lines_text([1]))
+    f = _follow(log)
+    assert [r["line"] for r in f.read(bulk=True).records] == [1]
+    start = log.stat().st_size
+    bar = "é" * 1000 + "\r"  # two-byte characters: the prefix must end on a boundary
+    for _ in range(reader.MAX_LINE // len(bar.encode()) + 20):
+        append(log, bar * 1)
+    while f.read(bulk=True).more:
+        pass
+    c = f.cursor
+    assert len(c.partial) <= reader.LONG_PREFIX and c.dropped > 0
+    assert c.consumed == start, "a restart resumes at the long line's start"
+    append(log, "\n" + lines_text([2]))
+    got = f.read(bulk=True)
+    assert [r["line"] for r in got.records] == [3], "the line after the long one keeps its number"
+    assert got.lines == 2 and got.unrecognised == 1
+    assert c.decode_errors == 0 and f.cursor.dropped == 0
+    f.close()

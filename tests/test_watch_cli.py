@@ -126,6 +126,9 @@ def test_from_end(run_dir: Path, tmp_path: Path) -> None:
         (["/nonexistent/dir/x"], "no such file or directory"),
         (["{run}", "--poll", "0"], "--poll"),
         (["{run}", "--idle-exit", "-1"], "--idle-exit"),
+        (["{run}", "--poll", "inf"], "--poll"),  # was a watchdog thread's traceback
+        (["{run}", "--poll", "1e-9"], "--poll"),  # was a busy loop at half a core
+        (["{run}", "--idle-exit", "inf"], "--idle-exit"),
     ],
 )
 def test_errors_are_one_line(run_dir: Path, tmp_path: Path, args: list[str], message: str) -> None:
@@ -193,3 +196,21 @@ def test_kill_9_then_restart_gives_exactly_the_records(tmp_path: Path) -> None:
     records = w.records()
     assert len(records) == len({(r["source"], r["line"], r["kind"]) for r in records}), "twice"
     assert canon(records) == canon(expected_from_paths([run]))
+
+
+def test_exits_when_its_reader_is_gone_even_if_the_run_is_quiet(run_dir: Path) -> None:
+    """`analyzer watch DIR | head -3` used to wait for the next record to notice head had
+    exited: on a quiet run, forever."""
+    watch = subprocess.Popen(
+        [sys.executable, "-m", "analyzer", "watch", str(run_dir), "--no-cache"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=REPO,
+    )
+    try:
+        assert watch.stdout is not None
+        assert watch.stdout.readline(), "the existing records come first"
+        watch.stdout.close()  # the reader goes away; nothing new is written to the run
+        assert watch.wait(timeout=30) == 0
+    finally:
+        watch.kill()

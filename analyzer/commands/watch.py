@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import select
 import signal
 import sys
 import threading
@@ -15,6 +16,9 @@ from typing import TextIO
 from analyzer.commands.check import add_health_options, build_config, health_options_given
 from analyzer.errors import InputError
 from analyzer.jsonl import dumps
+
+#: Polling intervals accepted (finer busy-loops a core; coarser is not live).
+MIN_POLL, MAX_POLL = 0.01, 3600.0
 
 EXAMPLES = """examples:
   analyzer watch runs/tp2pp4/                  # existing records, then live ones
@@ -97,10 +101,23 @@ class _Printer:
 def _check_args(args: argparse.Namespace) -> None:
     if health_options_given(args) and not args.alerts:
         raise InputError("--config, --rule-param and --silence apply to --alerts: add --alerts")
-    if args.poll is not None and not args.poll > 0:
-        raise InputError(f"--poll {args.poll:g}: the interval must be positive")
-    if args.idle_exit is not None and not args.idle_exit > 0:
-        raise InputError(f"--idle-exit {args.idle_exit:g}: must be positive")
+    if args.poll is not None and not MIN_POLL <= args.poll <= MAX_POLL:
+        raise InputError(
+            f"--poll {args.poll:g}: the interval must be {MIN_POLL:g} to {MAX_POLL:g} seconds"
+        )
+    if args.idle_exit is not None and not 0 < args.idle_exit < math.inf:
+        raise InputError(f"--idle-exit {args.idle_exit:g}: must be a positive number of seconds")
+
+
+def _reader_gone(stream: TextIO) -> bool:
+    """True when nobody reads our stdout any more (``watch | head`` after head exited, or a
+    hung-up terminal), so a quiet run does not keep us waiting for a write to find out."""
+    try:
+        poller = select.poll()
+        poller.register(stream.fileno(), 0)  # errors and hang-ups are always reported
+        return any(ev & (select.POLLERR | select.POLLHUP) for _, ev in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _idle(session, seconds: float) -> bool:  # type: ignore[no-untyped-def]
@@ -125,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
         use_cache=not args.no_cache,
         from_end=args.from_end,
         batch_interval=0.0,
+        keep_frames=args.alerts,  # printed records need not stay in memory unless checked
     )
     printer = _Printer(sys.stdout, args.quiet)
     # --alerts: new health findings join the stream as "alert" records (analyzer.health_live).
@@ -138,6 +156,8 @@ def run(args: argparse.Namespace) -> int:
         session.start(feed.on_batch if feed else printer)
         while not stop.is_set() and session.running and not printer.broken.is_set():
             if args.idle_exit and _idle(session, args.idle_exit):
+                break
+            if _reader_gone(sys.stdout):
                 break
             if feed:
                 feed.tick()

@@ -228,8 +228,26 @@ def discover(paths: list[str | Path]) -> list[Run]:
             runs.append(run_from_file(path))
         else:
             raise InputError(f"{raw}: not a regular file or directory")
+    runs = _without_repeats(runs)
     _unique_names(runs)
     return runs
+
+
+def _without_repeats(runs: list[Run]) -> list[Run]:
+    """Each run once, when paths repeat or nest (``parse a a``, ``parse group group/run``):
+    a run whose directory, or every one of whose files, an earlier run holds is dropped."""
+    seen_runs: set[Path] = set()
+    seen_files: set[Path] = set()
+    out: list[Run] = []
+    for run in runs:
+        where = run.path.resolve()
+        files = {rf.path.resolve() for rf in run.files}
+        if where in seen_runs or (files and files <= seen_files):
+            continue
+        seen_runs.add(where)
+        seen_files |= files
+        out.append(run)
+    return out
 
 
 def may_hold_logs(path: str) -> bool:

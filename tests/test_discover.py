@@ -41,3 +41,26 @@ def test_an_msrun_log_directory_given_itself_is_a_run(tmp_path: Path) -> None:
     log_dir = _msrun_run(tmp_path)
     (run,) = discover([log_dir])
     assert run.name == "msrun_log" and [f.path for f in run.files] == [log_dir / "worker_0.log"]
+
+
+def test_repeated_or_nested_paths_give_each_run_once(tmp_path: Path) -> None:
+    """`parse a a` and `parse group group/run` crashed ("18 parts for 9 files")."""
+    group = tmp_path / "group"
+    for name in ("a", "b"):
+        (group / name / "msrun_log").mkdir(parents=True)
+        (group / name / "msrun_log" / "worker_0.log").write_text("x\n")
+    a = group / "a"
+    assert [r.name for r in discover([a, a])] == ["a"]
+    assert sorted(r.name for r in discover([group, a])) == ["a", "b"]
+    assert [r.name for r in discover([a / "msrun_log" / "worker_0.log", a])] == ["worker_0"]
+
+
+def test_parse_of_a_repeated_path_gives_its_records_once(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    run = Path(__file__).parent.parent / "sample_logs" / "qwen25_7b_strategies" / "tp2pp4"
+    args = [sys.executable, "-m", "analyzer", "parse", "-q", "--kind", "steps", "--no-cache"]
+    once = subprocess.run([*args, str(run)], capture_output=True, text=True, check=True)
+    twice = subprocess.run([*args, str(run), str(run)], capture_output=True, text=True)
+    assert twice.returncode == 0 and twice.stdout == once.stdout

@@ -183,8 +183,7 @@ class LiveSession:
     def _loop(self) -> None:
         now = time.monotonic()
         next_rescan, next_commit = now + self.rescan_interval, now + COMMIT_INTERVAL
-        poll = self.watcher.poll if self.watcher.mode == "polling" else None
-        next_poll = now + (poll or 0.0)
+        next_poll = now
         self._step()
         self._initial = False
         self._maybe_emit(force=True)
@@ -192,6 +191,7 @@ class LiveSession:
         while not self._stop.is_set():
             self._wake.clear()
             self._step()
+            poll = self.watcher.poll if self.watcher.mode == "polling" else None
             now = time.monotonic()
             if poll and now >= next_poll:
                 self._poll_sizes()
@@ -389,8 +389,12 @@ class LiveSession:
         self._more.discard(f.file_id)
 
     def _rescan(self) -> None:
-        """The safety net: rediscover, re-stat every name, read what grew, close idle leftovers."""
+        """The safety net: rediscover, re-stat every name, read what grew, close idle leftovers,
+        and make sure every followed file's directory is still watched."""
         self._discover()
+        missing = self.watcher.unwatched({Path(p).parent for p in self._files.by_path})
+        if missing:
+            self.watcher.restart(self._dirs, missing)
         for path in list(self._files.by_path):
             self._handle_path(path)
         now = time.monotonic()

@@ -75,6 +75,29 @@ def is_network_fs(fstype: str | None) -> bool:
     return bool(fstype) and (fstype in NETWORK_FS or fstype.startswith("fuse."))
 
 
+def inotify_inodes(proc: str = "/proc/self") -> set[int] | None:
+    """Inode numbers of the directories watched by this process's inotify instances (from
+    ``fdinfo``, Linux); None when that cannot be read."""
+    try:
+        fds = os.listdir(f"{proc}/fd")
+    except OSError:
+        return None
+    out: set[int] = set()
+    for fd in fds:
+        try:
+            if os.readlink(f"{proc}/fd/{fd}") != "anon_inode:inotify":
+                continue
+            text = Path(f"{proc}/fdinfo/{fd}").read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line.startswith("inotify wd:"):
+                field = next((f for f in line.split() if f.startswith("ino:")), None)
+                if field:
+                    out.add(int(field[4:], 16))
+    return out
+
+
 class _Handler(FileSystemEventHandler):
     def __init__(self, callback: PathCallback) -> None:
         self.callback = callback
@@ -158,6 +181,38 @@ class Watcher:
             self._schedule(d, recursive)
         except OSError as exc:
             self.notes.append(f"{d}: cannot watch ({exc.strerror or exc}); rescanning instead")
+
+    def unwatched(self, dirs: set[Path]) -> list[Path]:
+        """Those of ``dirs`` (directories of followed files) no inotify watch of this process
+        covers; empty when polling or when /proc cannot tell. watchdog drops the error when the
+        watch limit is reached for a directory created after start, and a watched directory
+        deleted and made again is watched no more: events would then stop without a word."""
+        if self.mode == "polling" or not dirs:
+            return []
+        inodes = inotify_inodes()
+        if inodes is None:
+            return []
+        out = []
+        for d in dirs:
+            with contextlib.suppress(OSError):
+                if os.stat(d).st_ino not in inodes:
+                    out.append(d)
+        return out
+
+    def restart(self, dirs: list[tuple[Path, bool]], missing: list[Path]) -> None:
+        """Watch everything anew after :meth:`unwatched` found ``missing``; if that still
+        leaves some unwatched (the watch limit), poll instead, and say so."""
+        self.stop()
+        self.start(dirs)  # falls back to polling itself if inotify refuses the roots
+        if self.mode == "inotify" and self.unwatched(set(missing)):
+            self.stop()
+            self._use_polling(
+                f"inotify cannot watch {missing[0]}: the watch limit is reached "
+                "(sysctl fs.inotify.max_user_watches)"
+            )
+            self._start(dirs)
+        if self.mode == "polling":
+            self.notes.append(self.reason)
 
     def stop(self) -> None:
         if self._observer is not None:

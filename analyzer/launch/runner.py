@@ -83,6 +83,9 @@ def prepare(runs_dir: Path, spec: Spec, variant: Variant, *, dry_run: bool = Fal
             "master_port": p.launcher_config.get("master_port", "auto")
             if spec.launcher in ("msrun", "torchrun")
             else None,
+            # Its supervisor until a queue takes it: reconciling it meanwhile must not call it lost.
+            "supervisor_pid": os.getpid(),
+            "supervisor_start": registry.pid_start_time(os.getpid()),
         },
     )
     return run_dir

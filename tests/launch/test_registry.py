@@ -123,3 +123,11 @@ def test_demo_validates_before_creating_anything(
     assert main(["demo", "--headless", "--variant", "dp1", "--runs-dir", str(runs)]) == 2
     assert "sweep.toml exists; pass --force" in capsys.readouterr().err
     assert (runs / "sweep.toml").read_text() == "# mine\n" and os.listdir(runs) == ["sweep.toml"]
+
+
+def test_a_prepared_run_is_not_lost_before_its_queue_takes_it(tmp_path: Path) -> None:
+    """`analyzer runs` (or the TUI) between preparing and starting a sweep: still queued."""
+    spec = write_spec(tmp_path, 'command = ["true"]\n')
+    (run_dir,), _ = prepare_sweep(load_spec(spec), tmp_path / "runs")
+    assert [rec["status"] for _p, rec in registry.list_runs(tmp_path / "runs")] == ["queued"]
+    assert run_queue([run_dir])[run_dir]["status"] == "finished"

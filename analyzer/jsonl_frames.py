@@ -6,8 +6,8 @@ turned into JSON text once per distinct value, and the lines are assembled by
 ``json.dumps`` for strings), so the text is exactly the record path's:
 
 - floats: ``repr``, non-finite ones as the strings ``"nan"``, ``"inf"``, ``"-inf"``;
-- strings: as ``json.dumps(s, ensure_ascii=False)``; those without quotes, backslashes or
-  control characters need no Python at all;
+- strings: as ``json.dumps(s, ensure_ascii=False)`` with C1 controls escaped; those without
+  quotes, backslashes or control characters need no Python at all;
 - ``extra`` (JSON stored with ``sort_keys`` and ASCII escapes): written as stored when that is
   what decoding and re-encoding it gives (no ``\\u`` escape, no NaN/Infinity), else re-encoded.
 
@@ -25,7 +25,7 @@ import polars as pl
 
 from analyzer.jsonl import dumps
 
-_PLAIN = r'^[^"\\\x00-\x1f]*$'
+_PLAIN = r'^[^"\\\x00-\x1f\x80-\x9f]*$'
 _REENCODE = r"\\u|NaN|Infinity"
 
 
@@ -57,7 +57,7 @@ def _string_text(col: pl.Series) -> pl.Series:
     quoted = ('"' + col + '"').alias(col.name)
     if plain.all():
         return quoted
-    tricky = _by_distinct(col.set(plain, None), lambda v: json.dumps(v, ensure_ascii=False))
+    tricky = _by_distinct(col.set(plain, None), dumps)
     return tricky.zip_with(~plain, quoted)
 
 

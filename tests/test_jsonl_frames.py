@@ -105,3 +105,17 @@ def test_written_parts_keep_quotes_commas_and_unicode(tmp_path: Path) -> None:
     assert (tmp_path / "p.jsonl").read_text(encoding="utf-8") == jsonl_text(frames)
     write_frames_jsonl({"event": records_to_frame("event", [])}, tmp_path / "e.jsonl")
     assert (tmp_path / "e.jsonl").read_bytes() == b""
+
+
+def test_c1_controls_are_escaped_the_same_way_on_both_paths() -> None:
+    """U+009B is a one-character CSI to some terminals: log text must not reach them raw, in
+    a string field or in ``extra``."""
+    recs = [
+        {"run": "r", "source": "s", "line": 1, "message": "a\x9b31mred", "extra": {"k": "\x85"}},
+        {"run": "r", "source": "s", "line": 2, "message": "plain é", "extra": {"k": "x"}},
+    ]
+    frames = {"event": records_to_frame("event", recs)}
+    text = frames_jsonl(frames)
+    assert text == jsonl_text(frames)
+    assert "\x9b" not in text and "\x85" not in text
+    assert "a\\u009b31mred" in text and "\\u0085" in text and "plain é" in text

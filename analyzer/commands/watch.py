@@ -15,7 +15,7 @@ from typing import TextIO
 
 from analyzer.commands.check import add_health_options, build_config, health_options_given
 from analyzer.errors import InputError
-from analyzer.jsonl import dumps
+from analyzer.jsonl import dumps, escape_c1
 
 #: Polling intervals accepted (finer busy-loops a core; coarser is not live).
 MIN_POLL, MAX_POLL = 0.01, 3600.0
@@ -73,7 +73,7 @@ def fast_dumps(record: dict) -> str:
                 return dumps(record)
         elif isinstance(value, dict | list):
             return dumps(record)
-    return _ENCODE(record)
+    return escape_c1(_ENCODE(record))
 
 
 class _Printer:

@@ -80,6 +80,7 @@ def prepare(runs_dir: Path, spec: Spec, variant: Variant, *, dry_run: bool = Fal
             "env": p.env,
             "logs": p.logs,
             "params": p.params,
+            "dry_run": resolved["dry_run"],
             "master_port": p.launcher_config.get("master_port", "auto")
             if spec.launcher in ("msrun", "torchrun")
             else None,

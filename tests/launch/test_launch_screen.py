@@ -110,3 +110,13 @@ async def test_quitting_the_tui_stops_what_the_launch_screen_started(tmp_path: P
         await pilot.press("q")
     assert [rec["status"] for _p, rec in registry.list_runs(tmp_path)] == ["stopped"]
     assert processes_mentioning(str(tmp_path)) == []
+
+
+def test_differs_in_shows_the_launchers_worker_count() -> None:
+    from analyzer.launch.spec import WORKLOADS_DIR, load_spec
+    from analyzer.tui.screens.launch import varying_params
+
+    differs = varying_params(load_spec(WORKLOADS_DIR / "sweep.toml"))
+    assert differs["dp1"].startswith("worker_num=1 ") and "profile=true" in differs["dp1"]
+    assert differs["dp2"] == "worker_num=2 recompute=none seq=64 profile=false"
+    assert differs["dp2-seq256"].startswith("worker_num=2 ") and "seq=256" in differs["dp2-seq256"]

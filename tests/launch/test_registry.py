@@ -131,3 +131,13 @@ def test_a_prepared_run_is_not_lost_before_its_queue_takes_it(tmp_path: Path) ->
     (run_dir,), _ = prepare_sweep(load_spec(spec), tmp_path / "runs")
     assert [rec["status"] for _p, rec in registry.list_runs(tmp_path / "runs")] == ["queued"]
     assert run_queue([run_dir])[run_dir]["status"] == "finished"
+
+
+def test_run_json_records_dry_run(tmp_path: Path) -> None:
+    spec = write_spec(
+        tmp_path, 'command = ["true"]\n[[variants]]\nname = "a"\n[[variants]]\nname = "b"\n'
+    )
+    dirs, _ = prepare_sweep(load_spec(spec), tmp_path / "runs", ["a"], dry_run=True)
+    dirs += prepare_sweep(load_spec(spec), tmp_path / "runs", ["b"])[0]
+    assert [registry.read_run(d)["dry_run"] for d in dirs] == [True, False]
+    assert registry.read_run(dirs[0])["env"]["MS_DRY_RUN"] == "1"

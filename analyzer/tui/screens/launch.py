@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Static
 from analyzer.errors import InputError
 from analyzer.launch import registry
 from analyzer.launch.livequeue import RunQueue
-from analyzer.launch.spec import WORKLOADS_DIR, Spec, load_spec
+from analyzer.launch.spec import WORKLOADS_DIR, Spec, Variant, load_spec
 from analyzer.launch.sweep import expand
 from analyzer.sanitize import clean_text
 from analyzer.tui.colors import STATUS_STYLE
@@ -89,16 +89,35 @@ def varying_params(spec: Spec) -> dict[str, str]:
             max(len(_param_text(v.params.get(k))) for v in variants),
         )
     )
+    sizes = {v.name: launcher_sizes(spec, v) for v in variants}
+    size_keys = [k for k in LAUNCHER_SIZES if len({sizes[v.name].get(k) for v in variants}) > 1]
     out: dict[str, str] = {}
     for v in variants:
-        parts = [f"{k}={_param_text(v.params.get(k))}" for k in varying if k in v.params]
+        parts = [f"{k}={sizes[v.name].get(k)}" for k in size_keys]
+        parts += [f"{k}={_param_text(v.params.get(k))}" for k in varying if k in v.params]
         if v.dry_run:
             parts.insert(0, "dry-run")
         out[v.name] = " ".join(parts)
     return out
 
 
+#: Launcher settings that change a run's size, shown in "differs in" when variants differ there.
+LAUNCHER_SIZES = ("worker_num", "nproc_per_node", "nnodes")
+
+
+def launcher_sizes(spec: Spec, variant: Variant) -> dict[str, object]:
+    """The variant's msrun ``worker_num`` or torchrun ``nproc_per_node``/``nnodes`` (defaults 1)."""
+    if spec.launcher == "msrun":
+        return {"worker_num": {**spec.msrun, **variant.msrun}.get("worker_num", 1)}
+    if spec.launcher == "torchrun":
+        cfg = {**spec.torchrun, **variant.torchrun}
+        return {k: cfg.get(k, 1) for k in ("nproc_per_node", "nnodes")}
+    return {}
+
+
 def _param_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as the spec writes it
     if isinstance(value, list):
         return " ".join(str(x) for x in value) or "[]"
     return str(value)

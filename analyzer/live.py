@@ -186,6 +186,9 @@ class LiveSession:
         next_poll = now
         self._step()
         self._initial = False
+        if not self.runs:
+            where = ", ".join(str(p) for p in self.paths)
+            self._note(f"no training logs under {where} yet: waiting for them to appear")
         self._maybe_emit(force=True)
         self.ready.set()
         while not self._stop.is_set():

@@ -214,3 +214,11 @@ def test_exits_when_its_reader_is_gone_even_if_the_run_is_quiet(run_dir: Path) -
         assert watch.wait(timeout=30) == 0
     finally:
         watch.kill()
+
+
+def test_a_directory_with_no_logs_yet_is_said(tmp_path: Path) -> None:
+    empty = tmp_path / "runs"
+    empty.mkdir()
+    w = Watch([str(empty), "--idle-exit", "0.5"], tmp_path / "cache")
+    rc, err = w.finish()
+    assert rc == 0 and "no training logs under" in err and "waiting" in err

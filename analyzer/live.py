@@ -80,6 +80,11 @@ class LiveSession:
         keep_frames: bool = True,
     ) -> None:
         self.paths = [Path(os.path.abspath(p)) for p in paths]
+        #: Each path as given, to name files in records as ``parse`` does (longest first).
+        self._given = sorted(
+            ((str(a), Path(p)) for a, p in zip(self.paths, paths, strict=True)),
+            key=lambda ap: -len(ap[0]),
+        )
         self._dirs = _watch_dirs(self.paths)
         self.from_end = from_end
         self.batch_interval, self.rescan_interval = batch_interval, rescan_interval
@@ -313,7 +318,8 @@ class LiveSession:
             self._add_follower(path, run, rank)
 
     def _add_follower(self, path: str, run: str, rank: int | None) -> None:
-        got = self._files.open(path, run, rank, at_end=self.from_end and self._initial)
+        at_end = self.from_end and self._initial
+        got = self._files.open(path, run, rank, at_end=at_end, source=self._as_given(path))
         if got is None:
             return
         tracked, frames = got
@@ -321,6 +327,15 @@ class LiveSession:
             self._deliver(run, frames)
         self._run_followers[run].append(tracked.follower)
         self._read(tracked)
+
+    def _as_given(self, path: str) -> str:
+        """``path`` spelled from the path the user gave (as ``parse`` names sources)."""
+        for absolute, given in self._given:
+            if path == absolute:
+                return str(given)
+            if path.startswith(absolute.rstrip("/") + "/"):
+                return str(given / path[len(absolute.rstrip("/")) + 1 :])
+        return path
 
     # -- reading and delivering --------------------------------------------------------------
     def _read(self, tracked: Tracked) -> None:

@@ -47,14 +47,15 @@ class OpenFiles:
         self.max_files = max(16, raise_open_files() - FD_RESERVE)
 
     def open(
-        self, path: str, run: str, rank: int | None, *, at_end: bool = False
+        self, path: str, run: str, rank: int | None, *, at_end: bool = False, source: str = ""
     ) -> tuple[Tracked, dict[str, pl.DataFrame] | None] | None:
-        """Open ``path`` and restore its cache entry (not when starting ``at_end``); None when
-        it cannot be opened (said once) or its inode is already followed under another name."""
+        """Open ``path`` (records name it ``source``, by default ``path``) and restore its cache
+        entry (not when starting ``at_end``); None when it cannot be opened (said once) or its
+        inode is already followed under another name."""
         if not self._within_budget(path):
             return None
         try:
-            follower = Follower.open(path, run=run, rank=rank)
+            follower = Follower.open(path, run=run, rank=rank, source=source or path)
         except OSError as exc:
             if path not in self.failed:
                 self.failed.add(path)

@@ -87,8 +87,9 @@ class Follower:
         self.last_growth = time.monotonic()
 
     @classmethod
-    def open(cls, path: str, *, run: str, rank: int | None) -> Follower:
-        """Open ``path`` for following; OSError if it cannot be read, IsADirectoryError if a dir."""
+    def open(cls, path: str, *, run: str, rank: int | None, source: str | None = None) -> Follower:
+        """Open ``path`` for following (records name it ``source``, by default ``path``);
+        OSError if it cannot be read, IsADirectoryError if a dir."""
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         try:
             st = os.fstat(fd)
@@ -97,7 +98,7 @@ class Follower:
         except BaseException:
             os.close(fd)
             raise
-        return cls(fd, st, source=path, run=run, rank=rank)
+        return cls(fd, st, source=source or path, run=run, rank=rank)
 
     @property
     def stats(self) -> ParseStats:

@@ -222,3 +222,19 @@ def test_a_directory_with_no_logs_yet_is_said(tmp_path: Path) -> None:
     w = Watch([str(empty), "--idle-exit", "0.5"], tmp_path / "cache")
     rc, err = w.finish()
     assert rc == 0 and "no training logs under" in err and "waiting" in err
+
+
+def test_a_relative_path_names_sources_as_parse_does(run_dir: Path, tmp_path: Path) -> None:
+    """`watch` named files by absolute path and `parse` as given: the same records differed."""
+    rel = os.path.relpath(run_dir, REPO) + "/"
+    parse = subprocess.run(
+        [sys.executable, "-m", "analyzer", "parse", rel, "-q", "--no-cache"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    )
+    w = Watch([rel, "--idle-exit", "0.5", "--no-cache"], tmp_path / "cache")
+    assert w.finish()[0] == 0
+    assert w.lines == parse.stdout.splitlines(keepends=True)
+    assert all(not json.loads(line)["source"].startswith("/") for line in w.lines)

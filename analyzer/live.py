@@ -103,6 +103,8 @@ class LiveSession:
         self._dirty: set[str] = set()
         #: Files a discovery saw and did not claim (writes to them need no rediscovery).
         self._unclaimed: set[str] = set()
+        #: Where each file moved (renamed) in the tree came from, until it is handled.
+        self._moved: dict[str, str] = {}
         self._more: set[FileId] = set()
         self._rediscover = True
         self._event_lock = threading.Lock()
@@ -164,9 +166,11 @@ class LiveSession:
         return (st.st_dev, st.st_ino) in self._files.tracked
 
     # -- events (watchdog thread) ----------------------------------------------------------------
-    def _on_path(self, path: str, is_dir: bool) -> None:
+    def _on_path(self, path: str, is_dir: bool, moved_from: str | None = None) -> None:
         with self._event_lock:
             self._dirty.add(path)
+            if moved_from is not None and not is_dir:
+                self._moved[path] = moved_from
             if is_dir or (
                 path not in self._files.by_path
                 and path not in self._unclaimed
@@ -293,6 +297,8 @@ class LiveSession:
 
     def _handle_path(self, path: str) -> None:
         """Re-stat one path: read its inode, notice rotation, deletion or a new file."""
+        with self._event_lock:
+            origin = self._moved.pop(path, None)
         try:
             st = os.stat(path)
         except OSError:
@@ -316,13 +322,22 @@ class LiveSession:
         elif path in self._known:
             run, rank = self._known[path]
             self._add_follower(path, run, rank)
+        elif origin in self._known:  # a generation rotated away before it was ever opened
+            run, rank = self._known[origin]
+            self._add_follower(path, run, rank, named=origin)
 
-    def _add_follower(self, path: str, run: str, rank: int | None) -> None:
+    def _add_follower(
+        self, path: str, run: str, rank: int | None, *, named: str | None = None
+    ) -> None:
+        """Follow ``path``; ``named``: a rotated generation, named (and retired) as the rank
+        file it was written as."""
         at_end = self.from_end and self._initial
-        got = self._files.open(path, run, rank, at_end=at_end, source=self._as_given(path))
+        source = self._as_given(named or path)
+        got = self._files.open(path, run, rank, at_end=at_end, source=source)
         if got is None:
             return
         tracked, frames = got
+        tracked.follower.retired = named is not None
         if frames:
             self._deliver(run, frames)
         self._run_followers[run].append(tracked.follower)

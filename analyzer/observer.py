@@ -45,7 +45,8 @@ DEFAULT_POLL = 1.0
 logging.getLogger("watchdog").addHandler(logging.NullHandler())
 _EVENTS = frozenset({"modified", "created", "moved", "deleted"})
 
-PathCallback = Callable[[str, bool], None]
+#: ``(path, is_dir)``, and for the destination of a move ``moved_from=`` its source.
+PathCallback = Callable[..., None]
 
 
 def _unescape(field: str) -> str:
@@ -105,9 +106,10 @@ class _Handler(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type not in _EVENTS:
             return
-        self.callback(os.fsdecode(event.src_path), event.is_directory)
+        src = os.fsdecode(event.src_path)
+        self.callback(src, event.is_directory)
         if event.event_type == "moved" and event.dest_path:
-            self.callback(os.fsdecode(event.dest_path), event.is_directory)
+            self.callback(os.fsdecode(event.dest_path), event.is_directory, moved_from=src)
 
 
 class Watcher:

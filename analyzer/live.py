@@ -31,6 +31,7 @@ from analyzer.discover import Run, discover, may_hold_logs
 from analyzer.errors import InputError
 from analyzer.live_batch import LiveBatch, Pending
 from analyzer.live_files import OpenFiles, Tracked
+from analyzer.live_paths import GivenPaths, watch_dirs
 from analyzer.observer import Watcher
 from analyzer.store import RunData, frames_from_records
 from analyzer.tail import FileId, Follower
@@ -51,19 +52,6 @@ RETIRE_IDLE = 2.0
 MERGE_PARTS = 64
 
 
-def _watch_dirs(paths: Sequence[Path]) -> list[tuple[Path, bool]]:
-    """What to observe for each path: a directory recursively, else its parent directory."""
-    out: list[tuple[Path, bool]] = []
-    for p in paths:
-        if p.is_dir():
-            out.append((p, True))
-        elif p.parent.is_dir():
-            out.append((p.parent if str(p.parent) else Path("."), False))
-        else:
-            raise InputError(f"{p}: no such file or directory (nor its parent directory)")
-    return out
-
-
 class LiveSession:
     """Follow every rank file under ``paths``; ``runs`` is the store, updated before callbacks."""
 
@@ -79,13 +67,9 @@ class LiveSession:
         cache_dir: Path | None = None,
         keep_frames: bool = True,
     ) -> None:
-        self.paths = [Path(os.path.abspath(p)) for p in paths]
-        #: Each path as given, to name files in records as ``parse`` does (longest first).
-        self._given = sorted(
-            ((str(a), Path(p)) for a, p in zip(self.paths, paths, strict=True)),
-            key=lambda ap: -len(ap[0]),
-        )
-        self._dirs = _watch_dirs(self.paths)
+        self._given = GivenPaths(paths)
+        self.paths = self._given.absolute
+        self._dirs = watch_dirs(self.paths)
         self.from_end = from_end
         self.batch_interval, self.rescan_interval = batch_interval, rescan_interval
         #: False: ``runs`` holds no records, only runs and statistics (``watch`` prints each
@@ -332,7 +316,7 @@ class LiveSession:
         """Follow ``path``; ``named``: a rotated generation, named (and retired) as the rank
         file it was written as."""
         at_end = self.from_end and self._initial
-        source = self._as_given(named or path)
+        source = self._given.as_given(named or path)
         got = self._files.open(path, run, rank, at_end=at_end, source=source)
         if got is None:
             return
@@ -342,15 +326,6 @@ class LiveSession:
             self._deliver(run, frames)
         self._run_followers[run].append(tracked.follower)
         self._read(tracked)
-
-    def _as_given(self, path: str) -> str:
-        """``path`` spelled from the path the user gave (as ``parse`` names sources)."""
-        for absolute, given in self._given:
-            if path == absolute:
-                return str(given)
-            if path.startswith(absolute.rstrip("/") + "/"):
-                return str(given / path[len(absolute.rstrip("/")) + 1 :])
-        return path
 
     # -- reading and delivering --------------------------------------------------------------
     def _read(self, tracked: Tracked) -> None:

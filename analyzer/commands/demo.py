@@ -8,7 +8,9 @@ directory and launched there; the TUI opens on that directory while the runs tra
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
+import signal
 import sys
 import threading
 import time
@@ -129,30 +131,46 @@ def _headless(run_dirs: list[Path], runs_dir: Path) -> int:
     return 1 if any(r.get("status") != "finished" for r in records.values()) else 0
 
 
+def _quit_on_hangup(app: Any, stop: threading.Event) -> None:
+    """SIGHUP (the terminal closed) or SIGTERM: stop the runs and quit the app, as ``q`` does,
+    instead of dying and leaving the running job without its supervisor."""
+
+    def handler(_signum: int, _frame: object) -> None:
+        stop.set()
+        threading.Thread(target=lambda: app.call_from_thread(app.exit), daemon=True).start()
+
+    for sig in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, handler)
+
+
+def _say(text: str) -> None:
+    with contextlib.suppress(OSError):  # the terminal may be gone
+        print(text, file=sys.stderr, flush=True)
+
+
 def _with_tui(run_dirs: list[Path], runs_dir: Path) -> int:
     from analyzer.launch.supervisor import run_queue
 
     try:
-        from analyzer.tui.app import run_app
+        from analyzer.tui.app import AnalyzerApp
     except ImportError:
         print("the TUI is not available; showing progress instead", file=sys.stderr)
         return _headless(run_dirs, runs_dir)
     stop = threading.Event()
-    result: dict[str, Any] = {}
-
-    def work() -> None:
-        result["records"] = run_queue(run_dirs, stop=stop)
-
-    worker = threading.Thread(target=work, name="demo-queue", daemon=True)
+    app = AnalyzerApp([str(runs_dir)])
+    worker = threading.Thread(
+        target=run_queue, args=(run_dirs,), kwargs={"stop": stop}, name="demo-queue", daemon=True
+    )
     worker.start()
+    _quit_on_hangup(app, stop)
     try:
-        code = run_app([str(runs_dir)])
+        code = int(app.run() or 0)
     finally:
         if worker.is_alive():
-            print("stopping the demo runs that are still going...", file=sys.stderr)
+            _say("stopping the demo runs that are still going...")
         stop.set()
         worker.join()
-    print(f"runs kept in {runs_dir} (analyzer compare {runs_dir})", file=sys.stderr)
+    _say(f"runs kept in {runs_dir} (analyzer compare {runs_dir})")
     return code
 
 

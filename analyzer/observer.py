@@ -106,6 +106,11 @@ class _Handler(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type not in _EVENTS:
             return
+        if event.is_directory and event.event_type == "modified":
+            # watchdog adds one for the parent of every created, deleted, moved *or closed
+            # after writing* file: each entry change has its own event, and a writer that
+            # closes its log after each line would otherwise rediscover the tree each time.
+            return
         src = os.fsdecode(event.src_path)
         self.callback(src, event.is_directory)
         if event.event_type == "moved" and event.dest_path:

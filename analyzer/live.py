@@ -87,6 +87,8 @@ class LiveSession:
         self._dirty: set[str] = set()
         #: Files a discovery saw and did not claim (writes to them need no rediscovery).
         self._unclaimed: set[str] = set()
+        #: Directories of followed files the last rescan found unwatched by inotify.
+        self._unwatched: set[Path] = set()
         #: Where each file moved (renamed) in the tree came from, until it is handled.
         self._moved: dict[str, str] = {}
         self._more: set[FileId] = set()
@@ -401,8 +403,12 @@ class LiveSession:
         and make sure every followed file's directory is still watched."""
         self._discover()
         missing = self.watcher.unwatched({Path(p).parent for p in self._files.by_path})
-        if missing:
-            self.watcher.restart(self._dirs, missing)
+        # Missing at two rescans in a row: a directory made a moment ago may not be watched yet.
+        lasting = [d for d in missing if d in self._unwatched]
+        self._unwatched = set(missing)
+        if lasting:
+            self.watcher.restart(self._dirs, lasting)
+            self._unwatched = set()
         for path in list(self._files.by_path):
             self._handle_path(path)
         now = time.monotonic()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,6 +44,8 @@ NETWORK_FS = frozenset(
 DEFAULT_POLL = 1.0
 # watchdog logs a harmless error when events race with stop(); keep it off the user's stderr.
 logging.getLogger("watchdog").addHandler(logging.NullHandler())
+# ... and its warning when a directory is watched again (a restart, a directory made anew).
+warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning)
 _EVENTS = frozenset({"modified", "created", "moved", "deleted"})
 
 #: ``(path, is_dir)``, and for the destination of a move ``moved_from=`` its source.

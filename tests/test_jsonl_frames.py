@@ -119,3 +119,22 @@ def test_c1_controls_are_escaped_the_same_way_on_both_paths() -> None:
     assert text == jsonl_text(frames)
     assert "\x9b" not in text and "\x85" not in text
     assert "a\\u009b31mred" in text and "\\u0085" in text and "plain é" in text
+
+
+@pytest.mark.parametrize("path", _corpus()[:6], ids=lambda p: p.name)
+def test_a_live_batch_prints_the_same_bytes_one_by_one_or_by_polars(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small batches are encoded record by record (polars' fixed cost was most of watch's
+    latency), big ones by polars: the bytes must not depend on the size."""
+    from analyzer import live_batch
+    from analyzer.commands.watch import fast_dumps
+
+    frames = parse_file_fast(str(path), run="r", rank=0).frames
+
+    def text(threshold: int) -> str:
+        monkeypatch.setattr(live_batch, "POLARS_JSONL_FROM", threshold)
+        batch = live_batch.LiveBatch(None, {"r"}, [], 0, 0, frames=[frames])
+        return batch.jsonl(fast_dumps)
+
+    assert text(-1) == text(10**9)

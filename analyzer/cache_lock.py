@@ -19,76 +19,91 @@ import fcntl
 import hashlib
 import os
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Lock bytes are spread over this many offsets (collisions only make an entry read-only).
 _SPAN = 1 << 40
 _lock = threading.Lock()
-_state: dict[str, object] = {"pid": -1, "fds": {}, "owned": set()}
+
+
+@dataclass
+class _State:
+    """This process's lock files (one per entries directory) and the entries it owns."""
+
+    pid: int = -1
+    fds: dict[Path, int] = field(default_factory=dict)
+    owned: set[Path] = field(default_factory=set)
+
+
+_state = _State()
+
+
+def _mine() -> _State:
+    """The state of this process (a forked child starts afresh: record locks are not inherited)."""
+    global _state
+    if _state.pid != os.getpid():
+        _state = _State(pid=os.getpid())
+    return _state
 
 
 def _offset(entry: Path) -> int:
     return int.from_bytes(hashlib.sha1(entry.name.encode()).digest()[:8], "big") % _SPAN
 
 
-def _reset_after_fork() -> None:
-    if _state["pid"] != os.getpid():
-        _state.update(pid=os.getpid(), fds={}, owned=set())
-
-
-def _lock_fd(entries: Path) -> int:
+def _lock_fd(state: _State, entries: Path) -> int:
     """The lock file of the entries under ``entries`` (``<cache>/v1``): ``<cache>/.locks-v1``."""
-    fds: dict[Path, int] = _state["fds"]  # type: ignore[assignment]
-    fd = fds.get(entries)
+    fd = state.fds.get(entries)
     if fd is None:
         entries.parent.mkdir(parents=True, exist_ok=True)
         path = entries.parent / f".locks-{entries.name}"
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        fds[entries] = fd
+        state.fds[entries] = fd
     return fd
+
+
+def _try_lock(state: _State, entry: Path) -> int | None:
+    """Lock ``entry``'s byte; its lock file's descriptor, or None if another process holds it."""
+    try:
+        fd = _lock_fd(state, entry.parent)
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _offset(entry))
+    except OSError:
+        return None
+    return fd
+
+
+def _unlock(fd: int, entry: Path) -> None:
+    with contextlib.suppress(OSError):
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, _offset(entry))
 
 
 def try_own(entry: Path) -> bool:
     """Take ownership of the cache entry directory ``entry``; False if another owner holds it."""
     with _lock:
-        _reset_after_fork()
-        owned: set[Path] = _state["owned"]  # type: ignore[assignment]
-        if entry in owned:
+        state = _mine()
+        if entry in state.owned or _try_lock(state, entry) is None:
             return False
-        try:
-            fd = _lock_fd(entry.parent)
-            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _offset(entry))
-        except OSError:
-            return False
-        owned.add(entry)
+        state.owned.add(entry)
         return True
 
 
 def release(entry: Path) -> None:
     """Give up ownership of ``entry`` (a no-op if this process does not own it)."""
     with _lock:
-        _reset_after_fork()
-        owned: set[Path] = _state["owned"]  # type: ignore[assignment]
-        if entry not in owned:
-            return
-        owned.discard(entry)
-        fd = _state["fds"].get(entry.parent)  # type: ignore[union-attr]
-        if fd is not None:
-            with contextlib.suppress(OSError):
-                fcntl.lockf(fd, fcntl.LOCK_UN, 1, _offset(entry))
+        state = _mine()
+        if entry in state.owned:
+            state.owned.discard(entry)
+            _unlock(state.fds[entry.parent], entry)
 
 
 def in_use(entry: Path) -> bool:
     """True when some process (this one included) owns ``entry`` now (for the pruner)."""
     with _lock:
-        _reset_after_fork()
-        if entry in _state["owned"]:  # type: ignore[operator]
+        state = _mine()
+        if entry in state.owned:
             return True
-        try:
-            fd = _lock_fd(entry.parent)
-            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _offset(entry))
-        except OSError:
+        fd = _try_lock(state, entry)
+        if fd is None:
             return True
-        with contextlib.suppress(OSError):
-            fcntl.lockf(fd, fcntl.LOCK_UN, 1, _offset(entry))
+        _unlock(fd, entry)
         return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,3 +34,13 @@ def one_run(paths: list[Path]):  # type: ignore[no-untyped-def]
     report = profile_paths(paths)
     assert len(report.runs) == 1, [r.run for r in report.runs]
     return report.runs[0]
+
+
+def profile_cli(*args: str) -> subprocess.CompletedProcess:
+    """``analyzer profile ARGS`` as a user runs it, output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "analyzer", "profile", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

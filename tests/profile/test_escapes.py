@@ -4,12 +4,12 @@ terminal as escape sequences or extra lines, nor a spreadsheet as a formula."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
+
+from tests.profile.conftest import profile_cli
 
 ESC = "\x1b]0;pwned\x07\x1b[2J"
 KERNELS = (
@@ -63,17 +63,8 @@ def hostile(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "analyzer", "profile", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_table_has_no_escapes_and_no_forged_lines(hostile: Path) -> None:
-    out = _cli(str(hostile))
+    out = profile_cli(str(hostile))
     assert out.returncode == 0, out.stderr
     text = out.stdout
     assert "\x1b" not in text and "\x07" not in text
@@ -87,7 +78,7 @@ def test_table_has_no_escapes_and_no_forged_lines(hostile: Path) -> None:
 def test_csv_cells_are_not_formulas(hostile: Path, tmp_path: Path) -> None:
     one = hostile / "run-b"
     (one / "prof" / "r0_ascend_pt" / "ASCEND_PROFILER_OUTPUT" / "step_trace_time.csv").unlink()
-    out = _cli(str(one), "--format", "csv")
+    out = profile_cli(str(one), "--format", "csv")
     assert out.returncode == 0 and "top operators" in out.stderr
     df = pl.read_csv(out.stdout.encode())
     assert "'=HYPERLINK(1)" in df["type"].to_list()
@@ -99,6 +90,6 @@ def test_csv_of_ranks_defuses_run_names(tmp_path: Path) -> None:
     out_dir.mkdir(parents=True)
     (out_dir / "step_trace_time.csv").write_text("Step,Computing,Free\n5,10,5\n")
     (tmp_path / "=cmd" / "msrun_log").mkdir()
-    out = _cli(str(tmp_path), "--format", "csv")
+    out = profile_cli(str(tmp_path), "--format", "csv")
     assert out.returncode == 0, out.stderr
     assert pl.read_csv(out.stdout.encode())["run"].to_list() == ["'=cmd"]

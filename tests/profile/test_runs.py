@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from analyzer.profile import profile_paths
-from tests.profile.conftest import FIXTURE_RUN
+from tests.profile.conftest import FIXTURE_RUN, profile_cli
 
 RANK3 = "prof/node0_31003_20250109101010123_ascend_pt/ASCEND_PROFILER_OUTPUT/step_trace_time.csv"
 
@@ -26,15 +24,6 @@ def two_runs(tmp_path: Path) -> Path:
     csv = group / "b" / RANK3
     csv.write_text(csv.read_text().replace("5,150000.0,", "5,300000.0,"))
     return group
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "analyzer", "profile", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def _computing(report, run: str, rank: int, step: int) -> float:  # type: ignore[no-untyped-def]
@@ -65,12 +54,12 @@ def test_two_profiler_roots_without_run_dirs(tmp_path: Path) -> None:
 
 
 def test_table_json_csv_per_run(two_runs: Path, tmp_path: Path) -> None:
-    table = _cli(str(two_runs))
+    table = profile_cli(str(two_runs))
     assert table.returncode == 0, table.stderr
     assert "== Run a:" in table.stdout and "== Run b:" in table.stdout
     assert "300.0 (" in table.stdout.split("== Run b:")[1]
 
-    data = json.loads(_cli(str(two_runs), "--format", "json").stdout)
+    data = json.loads(profile_cli(str(two_runs), "--format", "json").stdout)
     assert [r["run"] for r in data["runs"]] == ["a", "b"]
     assert len(data["ranks"]) == 16
     b3 = [r for r in data["ranks"] if (r["run"], r["rank"], r["step"]) == ("b", 3, 5)]
@@ -78,7 +67,7 @@ def test_table_json_csv_per_run(two_runs: Path, tmp_path: Path) -> None:
     assert {r["run"] for r in data["slow_ranks"]} == {"a", "b"}
     assert {r["run"] for r in data["top_operators"]} == {"a", "b"}
 
-    out = _cli(str(two_runs), "--format", "csv")
+    out = profile_cli(str(two_runs), "--format", "csv")
     df = pl.read_csv(out.stdout.encode())
     assert df.columns[0] == "run" and df.height == 16
     assert df.filter((pl.col("run") == "b") & (pl.col("rank") == 3) & (pl.col("step") == 5))[
@@ -87,8 +76,8 @@ def test_table_json_csv_per_run(two_runs: Path, tmp_path: Path) -> None:
 
 
 def test_top_limits_json_operators() -> None:
-    full = json.loads(_cli(str(FIXTURE_RUN), "--format", "json").stdout)
+    full = json.loads(profile_cli(str(FIXTURE_RUN), "--format", "json").stdout)
     assert len(full["top_operators"]) == 5  # all of them (fewer than the default 50)
-    two = json.loads(_cli(str(FIXTURE_RUN), "--format", "json", "--top", "2").stdout)
+    two = json.loads(profile_cli(str(FIXTURE_RUN), "--format", "json", "--top", "2").stdout)
     assert len(two["top_operators"]) == 2 and len(two["top_operator_types"]) == 2
     assert two["top_operators"] == full["top_operators"][:2]

@@ -54,8 +54,51 @@ def _anchor_regexes() -> tuple[str, ...]:
     return tuple(out)
 
 
-def _cover(lits: list[str], lengths: tuple[int, ...] = (4, 5, 6, 3)) -> list[str]:
-    """Greedy cover: substrings shared by the most remaining literals, preferring length 4."""
+#: Fragments of everyday English too common in log noise to be anchors: "tion" (from a new
+#: trigger "Exception: ") matched 20 times more lines than the anchors it displaced, and every
+#: extra line is tested again with the exact regex (parse throughput fell 15%).
+_COMMON = frozenset(
+    [
+        "tion",
+        "atio",
+        "ions",
+        "ctio",
+        "sion",
+        "ment",
+        "ting",
+        "ring",
+        "ding",
+        "ning",
+        "ence",
+        "ance",
+        "able",
+        "ical",
+        "ally",
+        "ated",
+        "ture",
+        "that",
+        "ther",
+        "with",
+        "this",
+        "here",
+        "from",
+        "have",
+        "they",
+        "were",
+        "ever",
+        "over",
+        "ough",
+        "ight",
+        "othe",
+        "inte",
+        "nter",
+    ]
+) | {"ing ", "ion ", " the", "the ", "and ", " and", "ent ", "ed t", "s of", " of "}
+
+
+def _cover(lits: list[str], lengths: tuple[int, ...] = (4, 5, 6)) -> list[str]:
+    """Greedy cover: substrings shared by the most remaining literals, preferring length 4 and
+    never a common English fragment (a literal left with none is its own anchor)."""
     remaining, anchors = set(lits), []
     while remaining:
         best: tuple[int, str] | None = None
@@ -65,6 +108,8 @@ def _cover(lits: list[str], lengths: tuple[int, ...] = (4, 5, 6, 3)) -> list[str
                 for i in range(len(t) - n + 1):
                     counts.setdefault(t[i : i + n], set()).add(t)
             for sub, holders in sorted(counts.items()):
+                if sub.lower() in _COMMON:
+                    continue
                 if best is None or len(holders) > best[0]:
                     best = (len(holders), sub)
             if best is not None and best[0] > 1:

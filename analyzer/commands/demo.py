@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import re
-import signal
 import sys
 import threading
 import time
@@ -131,18 +130,6 @@ def _headless(run_dirs: list[Path], runs_dir: Path) -> int:
     return 1 if any(r.get("status") != "finished" for r in records.values()) else 0
 
 
-def _quit_on_hangup(app: Any, stop: threading.Event) -> None:
-    """SIGHUP (the terminal closed) or SIGTERM: stop the runs and quit the app, as ``q`` does,
-    instead of dying and leaving the running job without its supervisor."""
-
-    def handler(_signum: int, _frame: object) -> None:
-        stop.set()
-        threading.Thread(target=lambda: app.call_from_thread(app.exit), daemon=True).start()
-
-    for sig in (signal.SIGHUP, signal.SIGTERM):
-        signal.signal(sig, handler)
-
-
 def _say(text: str) -> None:
     with contextlib.suppress(OSError):  # the terminal may be gone
         print(text, file=sys.stderr, flush=True)
@@ -152,7 +139,7 @@ def _with_tui(run_dirs: list[Path], runs_dir: Path) -> int:
     from analyzer.launch.supervisor import run_queue
 
     try:
-        from analyzer.tui.app import AnalyzerApp
+        from analyzer.tui.app import AnalyzerApp, quit_on_hangup
     except ImportError:
         print("the TUI is not available; showing progress instead", file=sys.stderr)
         return _headless(run_dirs, runs_dir)
@@ -162,7 +149,7 @@ def _with_tui(run_dirs: list[Path], runs_dir: Path) -> int:
         target=run_queue, args=(run_dirs,), kwargs={"stop": stop}, name="demo-queue", daemon=True
     )
     worker.start()
-    _quit_on_hangup(app, stop)
+    quit_on_hangup(app, before=stop.set)
     try:
         code = int(app.run() or 0)
     finally:

@@ -7,7 +7,10 @@ unhandled older one) and the handler updates the active screen. Nothing here par
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from textual import work
@@ -183,11 +186,35 @@ class AnalyzerApp(App[int]):
         self.refresh_screen()
 
 
+#: Seconds after SIGHUP/SIGTERM at which the TUI process leaves even if Textual has not.
+HANGUP_EXIT_AFTER = 45.0
+
+
+def quit_on_hangup(app: App, before: Callable[[], None] | None = None) -> None:
+    """SIGHUP (the terminal closed) or SIGTERM: quit ``app`` as ``q`` does (runs started from
+    the Launch screen are stopped on the way out), after ``before``, instead of dying at once
+    and leaving running jobs without their supervisor."""
+
+    def handler(signum: int, _frame: object) -> None:
+        if before is not None:
+            before()
+        threading.Thread(target=lambda: app.call_from_thread(app.exit), daemon=True).start()
+        # Textual's shutdown can hang writing to the vanished terminal (seen 1 in 10): once
+        # runs had their grace to stop (the default stop grace is 30 s), leave regardless.
+        timer = threading.Timer(HANGUP_EXIT_AFTER, os._exit, args=(128 + signum,))
+        timer.daemon = True  # a clean exit does not wait for it
+        timer.start()
+
+    for sig in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, handler)
+
+
 def run_app(paths: list[str], *, health_config: Any = None, bell: bool = False) -> int:
-    """Run the TUI until the user quits; the exit code."""
+    """Run the TUI until the user quits (or the terminal closes); the exit code."""
     app = AnalyzerApp(paths or ["."], health_config=health_config, bell=bell)
+    quit_on_hangup(app)
     result = app.run()
     return int(result or 0)
 
 
-__all__ = ["AnalyzerApp", "Binding", "SnapshotReady", "run_app"]
+__all__ = ["AnalyzerApp", "Binding", "SnapshotReady", "quit_on_hangup", "run_app"]

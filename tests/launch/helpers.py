@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,3 +48,20 @@ def processes_mentioning(marker: str) -> list[int]:
         if any(marker.encode() in b for b in blobs):
             found.append(int(entry))
     return found
+
+
+class Tmux:
+    """A private tmux server (its own socket) for one test, started with an idle session first:
+    a tmux server keeps the command line of the client that started it, so a server started by
+    the test's own session would itself be a process "mentioning" the test's paths."""
+
+    def __init__(self) -> None:
+        self.socket = f"analyzer-test-{uuid.uuid4().hex[:8]}"
+        self("new-session", "-d", "-s", "idle", "sleep 3600")
+
+    def __call__(self, *args: str, check: bool = True) -> str:
+        cmd = ["tmux", "-L", self.socket, *args]
+        return subprocess.run(cmd, capture_output=True, text=True, check=check).stdout
+
+    def close(self) -> None:
+        self("kill-server", check=False)

@@ -4,7 +4,6 @@ stops what still runs."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 
 from analyzer.launch import registry
 from analyzer.launch.runner import stop_run
-from tests.launch.helpers import processes_mentioning, wait_until
+from tests.launch.helpers import Tmux, processes_mentioning, wait_until
 
 ANALYZER = Path(sys.executable).with_name("analyzer")
 
@@ -25,10 +24,6 @@ pytestmark = [
         not ANALYZER.exists(), reason="the analyzer console script is not installed"
     ),
 ]
-
-
-def _tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
 
 
 def _statuses(runs: Path) -> list[str]:
@@ -44,6 +39,7 @@ def test_leaving_the_demo_tui_stops_its_runs(tmp_path: Path, how: str) -> None:
         f"TERM=xterm-256color {ANALYZER} demo --steps 100000 --variant dp2 --variant dp1"
         f" --runs-dir {runs}; echo EXIT=$?; sleep 60"
     )
+    _tmux = Tmux()
     _tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "36", cmd)
     try:
 
@@ -62,6 +58,7 @@ def test_leaving_the_demo_tui_stops_its_runs(tmp_path: Path, how: str) -> None:
             wait_until(lambda: "EXIT=" in _tmux("capture-pane", "-p", "-t", session), timeout=90)
             screen = _tmux("capture-pane", "-p", "-t", session)
             assert "EXIT=0" in screen and "Traceback" not in screen
+            _tmux("kill-session", "-t", session)  # its shell names the runs too
         else:  # the terminal goes away: SIGHUP
             _tmux("kill-session", "-t", session)
             wait_until(lambda: "running" not in _statuses(runs), timeout=90, what="stopped")
@@ -69,7 +66,7 @@ def test_leaving_the_demo_tui_stops_its_runs(tmp_path: Path, how: str) -> None:
         assert _statuses(runs) == ["stopped", "stopped"]
         wait_until(lambda: processes_mentioning(str(runs)) == [], timeout=30, what="no process")
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)
+        _tmux.close()
         for run_dir, rec in registry.list_runs(runs):  # a failed test leaves nothing running
             if rec["status"] in registry.ACTIVE:
                 stop_run(run_dir, grace=5.0)

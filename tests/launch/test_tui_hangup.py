@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 
 from analyzer.launch import registry
 from analyzer.launch.runner import stop_run
-from tests.launch.helpers import processes_mentioning, wait_until
+from tests.launch.helpers import Tmux, processes_mentioning, wait_until
 
 ANALYZER = Path(sys.executable).with_name("analyzer")
 
@@ -30,14 +29,11 @@ name = "a"
 """
 
 
-def _tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
-
-
 def test_closing_the_terminal_stops_runs_started_from_the_launch_screen(tmp_path: Path) -> None:
     (tmp_path / "sleepy.toml").write_text(SPEC.format(python=sys.executable))
     session = f"analyzer-tui-{uuid.uuid4().hex[:8]}"
     cmd = f"cd {tmp_path} && TERM=xterm-256color {ANALYZER} tui {tmp_path}"
+    _tmux = Tmux()
     _tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "36", cmd)
     try:
         wait_until(lambda: "Launch" in _tmux("capture-pane", "-p", "-t", session), timeout=30)
@@ -52,7 +48,7 @@ def test_closing_the_terminal_stops_runs_started_from_the_launch_screen(tmp_path
         # Textual's own shutdown may hang on the vanished terminal: the TUI leaves anyway
         wait_until(lambda: processes_mentioning(str(tmp_path)) == [], timeout=90, what="no process")
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)
+        _tmux.close()
         for run_dir, rec in registry.list_runs(tmp_path):
             if rec["status"] in registry.ACTIVE:
                 stop_run(run_dir, grace=5.0)

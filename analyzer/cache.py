@@ -131,8 +131,7 @@ class FileCache:
     def restore(self, kinds: Collection[str] | None = None) -> dict[str, pl.DataFrame] | None:
         """Resume the follower from a valid entry and return its cached frames (of ``kinds``
         only, when given), else None. Decides whether this process owns (writes) the entry."""
-        if self._owner is None:
-            self._owner = cache_lock.try_own(self.dir)
+        owns = self.owner  # decided before meta is read: an owner's reading is final
         meta: dict = {}
         try:
             meta = json.loads((self.dir / "meta.json").read_text())
@@ -145,7 +144,7 @@ class FileCache:
             with contextlib.suppress(*_RESTORE_ERRORS):
                 self._seq = int(meta.get("seq", 0))
             return None
-        if self.owner:
+        if owns:
             self._remove_strays()
         with contextlib.suppress(OSError):  # its mtime is when the entry was last used
             os.utime(self.dir / "meta.json")

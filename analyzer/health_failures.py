@@ -38,16 +38,23 @@ LABELS = {
 }
 
 
-def failure_events(events: pl.DataFrame) -> list[dict]:
-    """Failure events (non-zero exits only), each with ``t``: its time, else its file's mtime."""
+def failure_rows(events: pl.DataFrame) -> list[dict]:
+    """Failure events (non-zero exits only), as rows."""
     rows = []
     for row in events.filter(pl.col("type").is_in(CRASH_TYPES)).iter_rows(named=True):
         if row["type"] == "worker_exit":
             code = extra_dict(row["extra"]).get("exit_code")
             if code in (0, "0") or (code is None and row["severity"] not in ("error", "fatal")):
                 continue
-        row["t"] = parse_timestamp(row["timestamp"]) or file_mtime(row["source"])
         rows.append(row)
+    return rows
+
+
+def failure_events(events: pl.DataFrame) -> list[dict]:
+    """:func:`failure_rows`, each with ``t``: its time, else its file's mtime."""
+    rows = failure_rows(events)
+    for row in rows:
+        row["t"] = parse_timestamp(row["timestamp"]) or file_mtime(row["source"])
     return rows
 
 

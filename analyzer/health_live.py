@@ -103,6 +103,16 @@ class AlertTracker:
         return fresh
 
 
+def session_caught_up(session: Any) -> bool:
+    """The files already there when a live session started are read (no alert from half a
+    backlog, e.g. a consequence before its root cause); True for a session-less source."""
+    if session is None:
+        return True
+    ready = getattr(session, "ready", None)
+    backlog = getattr(session, "backlog", None)
+    return (ready is None or ready.is_set()) and (backlog is None or backlog() == 0)
+
+
 class AlertFeed:
     """``watch --alerts``: wraps the record printer and adds alert records to its stream."""
 
@@ -116,17 +126,11 @@ class AlertFeed:
         with self._emit:
             self.printer(batch)
 
-    def _caught_up(self) -> bool:
-        """The files already there are read (no alert from half a backlog, e.g. a root cause)."""
-        ready = getattr(self.session, "ready", None)
-        backlog = getattr(self.session, "backlog", None)
-        return (ready is None or ready.is_set()) and (backlog is None or backlog() == 0)
-
     def tick(self, *, force: bool = False) -> None:
         """From the main loop: check when due, print new findings as alert records."""
-        if not (force or (self.tracker.due() and self._caught_up())):
+        caught_up = session_caught_up(self.session)
+        if not (force or (self.tracker.due() and caught_up)):
             return
-        caught_up = self._caught_up()
         with self.session.lock:
             datas = list(self.session.runs.values())
             fresh = self.tracker.new_findings(datas, caught_up=caught_up)

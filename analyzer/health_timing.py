@@ -23,7 +23,7 @@ from analyzer.health_common import (
     process_alive,
 )
 from analyzer.health_config import HealthConfig
-from analyzer.health_failures import failure_events
+from analyzer.health_failures import failure_rows
 from analyzer.store import RunData
 
 MAD_SCALE = 1.4826  # MAD → standard deviation of a normal distribution
@@ -199,13 +199,16 @@ def _is_alive(data: RunData, cfg: HealthConfig, now: float, limit: float) -> boo
 def _failed_ranks(data: RunData, lasts: list[_Last]) -> set[int | None]:
     """Ranks that logged a failure after their last step (the ``crash`` rule reports them):
     stopped, not hanging."""
-    failures = failure_events(data.events)
+    by_rank: dict[int | None, list[dict]] = {}
+    for row in failure_rows(data.events):  # no times needed here (crash computes them)
+        by_rank.setdefault(row["rank"], []).append(row)
     return {
         x.rank
         for x in lasts
-        for row in failures
-        if row["rank"] == x.rank
-        and (row["source"] != x.source or (row["line"] or 0) > (x.line or 0))
+        if any(
+            row["source"] != x.source or (row["line"] or 0) > (x.line or 0)
+            for row in by_rank.get(x.rank, ())
+        )
     }
 
 

@@ -70,7 +70,7 @@ class LiveSession:
         self._given = GivenPaths(paths)
         self.paths = self._given.absolute
         self._dirs = watch_dirs(self.paths)
-        self.from_end = from_end
+        self.use_cache, self.from_end = use_cache, from_end
         self.batch_interval, self.rescan_interval = batch_interval, rescan_interval
         #: False: ``runs`` holds no records, only runs and statistics (``watch`` prints each
         #: batch and needs nothing back; the store would grow with everything ever printed).
@@ -106,6 +106,7 @@ class LiveSession:
         self.ready = threading.Event()
         #: Problems met so far (unreadable files, unwatchable directories), newest last.
         self.notes: list[str] = []
+        self._said: set[str] = set()
         self.error: BaseException | None = None
         #: How many times the paths were scanned for runs (events on logs not yet followed,
         #: directory changes and the rescan ask for it; writes to other files must not).
@@ -253,7 +254,8 @@ class LiveSession:
             try:
                 runs = discover([root])
             except InputError as exc:
-                if str(exc) not in self.notes + self._pending.notes:  # once, not per rescan
+                if str(exc) not in self._said:  # once, not at every rescan
+                    self._said.add(str(exc))
                     self._note(str(exc))
                 continue
             for run in runs:

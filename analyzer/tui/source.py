@@ -23,7 +23,7 @@ from typing import Any
 
 from analyzer.discover import discover
 from analyzer.health_config import HealthConfig
-from analyzer.health_live import GrowthWatch
+from analyzer.health_live import GrowthWatch, session_caught_up
 from analyzer.load import load_runs
 from analyzer.tui.snapshot import Snapshot, build_snapshot, core_module, run_view
 
@@ -153,12 +153,7 @@ class DataSource:
 
     def _caught_up(self) -> bool:
         """The files there at start are read (the poller reads everything each time)."""
-        session = self._session
-        if session is None:
-            return True
-        ready = getattr(session, "ready", None)
-        backlog = getattr(session, "backlog", None)
-        return (ready is None or ready.is_set()) and (backlog is None or backlog() == 0)
+        return session_caught_up(self._session)
 
     def _build(
         self,

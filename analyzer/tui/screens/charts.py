@@ -106,7 +106,7 @@ class ChartsScreen(AnalyzerScreen):
 
     def _capture(self) -> ChartJob:
         app = self.tui
-        runs = tuple((n, app.colours.plotext(n)) for n in app.chosen_runs())
+        runs = tuple(self._runs())
         shown = tuple(i for i in range(len(METRICS)) if self.single in (None, i))
         return ChartJob(app.snapshot, runs, self.per_rank, app.focus_run, self.opts, shown)
 

@@ -87,8 +87,9 @@ def _rank_dir_files(directory: Path) -> list[RankFile]:
     return files
 
 
-def _run_record(directory: Path) -> dict:
-    """The ``run.json`` of a run started by ``analyzer launch`` ({} for any other directory)."""
+def run_record(directory: Path) -> dict:
+    """The ``run.json`` of a run started by ``analyzer launch`` ({} for any other directory, or
+    when it cannot be read): the one reader of it."""
     import json
 
     try:
@@ -98,10 +99,10 @@ def _run_record(directory: Path) -> dict:
     return record if isinstance(record, dict) else {}
 
 
-def _launched_logs(directory: Path) -> list[RankFile]:
-    """A launched run's logs where its ``run.json`` says (``logs``: a directory or a file,
-    relative to the run directory or absolute): worker logs, ``rank_N/`` or loose log files."""
-    logs = _run_record(directory).get("logs")
+def _launched_logs(directory: Path, record: dict) -> list[RankFile]:
+    """A launched run's logs where its ``run.json`` (``record``) says (``logs``: a directory or
+    a file, relative to the run directory or absolute): worker logs, ``rank_N/`` or loose logs."""
+    logs = record.get("logs")
     if not isinstance(logs, str) or not logs:
         return []
     where = directory / logs
@@ -117,11 +118,10 @@ def _launched_logs(directory: Path) -> list[RankFile]:
     return _worker_files(where) or _rank_dir_files(where) or loose
 
 
-def _launched_console(directory: Path) -> list[RankFile]:
+def _launched_console(directory: Path, record: dict) -> list[RankFile]:
     """A run started by ``analyzer launch`` (``run.json``) whose launcher writes no log files of
     its own (``logs`` null): its ``console.log`` is its log. For msrun runs it is not (msrun
     echoes the worker logs there: reading it too would count every line twice)."""
-    record = _run_record(directory)
     console = directory / "console.log"
     if record and not record.get("logs") and console.is_file():
         return [RankFile(console, 0)]
@@ -161,11 +161,12 @@ def _profiler_dirs(directory: Path) -> list[Path]:
 
 
 def run_from_dir(directory: Path, group: str | None = None) -> Run:
+    record = run_record(directory)
     files = (
-        _launched_logs(directory)
+        _launched_logs(directory, record)
         or _worker_files(directory)
         or _rank_dir_files(directory)
-        or _launched_console(directory)
+        or _launched_console(directory, record)
     )
     return Run(directory.name, directory, files, _profiler_dirs(directory), group)
 

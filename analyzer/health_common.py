@@ -134,12 +134,6 @@ def extra_dict(text: str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def run_json(data: RunData) -> dict[str, Any]:
-    """The launcher's ``run.json`` beside the logs, when there is one (the one reader:
-    ``analyzer.run_status.read_run_json``)."""
-    return read_run_json(data)
-
-
 #: ``run.json`` statuses of a run that is over (``analyzer.launch.registry``: lost = gone).
 FINISHED_STATUSES = {"finished", "failed", "stopped", "lost"}
 
@@ -149,12 +143,12 @@ def is_finished(data: RunData) -> bool:
     events = data.events
     if events.height and (events["type"] == "training_done").any():
         return True
-    return str(run_json(data).get("status", "")).lower() in FINISHED_STATUSES
+    return str(read_run_json(data).get("status", "")).lower() in FINISHED_STATUSES
 
 
 def process_alive(data: RunData) -> bool | None:
     """Whether the launcher's run.json says the run's process is alive (None: unknown)."""
-    doc = run_json(data)
+    doc = read_run_json(data)
     status = str(doc.get("status", "")).lower()
     if status in FINISHED_STATUSES:
         return False

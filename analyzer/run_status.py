@@ -19,6 +19,7 @@ from typing import Any
 
 import polars as pl
 
+from analyzer.discover import run_record
 from analyzer.errors import InputError
 from analyzer.launch.registry import ACTIVE, reconcile
 from analyzer.store import RunData
@@ -36,12 +37,7 @@ def run_json_path(data: RunData) -> Path:
 
 def read_run_json(data: RunData) -> dict[str, Any]:
     """The launcher's ``run.json`` for this run, or {} (unreadable or absent)."""
-    path = run_json_path(data)
-    with contextlib.suppress(OSError, ValueError):
-        loaded = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(loaded, dict):
-            return loaded
-    return {}
+    return run_record(run_json_path(data).parent)
 
 
 def reconciled_run_json(data: RunData) -> dict[str, Any]:

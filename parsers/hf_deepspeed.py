@@ -22,7 +22,7 @@ from typing import ClassVar
 
 from parsers.base import BaseParser, Record, to_float, to_int
 from parsers.hf_deepspeed_samples import HF_DEEPSPEED_SAMPLES
-from parsers.megatron_fields import prefix_ok, timestamp_in
+from parsers.megatron_fields import is_uint, prefix_ok, timestamp_in
 
 #: HF Trainer dict keys → step fields; other numeric keys go to ``extra``.
 HF_FIELDS: dict[str, str] = {
@@ -145,7 +145,7 @@ def ds_steps(text: str, lineno: int) -> list[Record] | None:
     if text[:start].strip() and timestamp_in(text[:start]) is None:
         return None
     step_txt, _, rest = text[start + len("steps:") :].strip().partition(" ")
-    step = to_int(step_txt) if step_txt.isascii() and step_txt.isdigit() else None
+    step = to_int(step_txt) if is_uint(step_txt) else None
     if step is None or not rest.startswith("loss:"):
         return None
     rec: Record = {"kind": "step", "line": lineno, "step": step}
@@ -167,7 +167,7 @@ def ds_steps(text: str, lineno: int) -> list[Record] | None:
 
 
 def _digits(text: str) -> int | None:
-    return int(text) if text.isascii() and text.isdigit() else None
+    return int(text) if is_uint(text) else None
 
 
 def ds_engine_step(text: str, lineno: int) -> list[Record] | None:
@@ -234,7 +234,7 @@ def hf_config(text: str, lineno: int) -> list[Record] | None:
         prefix = stripped[: -len(label)].strip()
         if stripped.endswith(label) and (not prefix or prefix.endswith((">>", "]", " -"))):
             number = value.strip().replace(",", "")
-            if number.isascii() and number.isdigit():
+            if is_uint(number):
                 return [{"kind": "config", "line": lineno, "key": key, "value": number}]
     return None
 
@@ -292,4 +292,4 @@ def _rank_in(text: str) -> int | None:
     if i < 0:
         return None
     digits = text[i + 5 :].split("]", 1)[0].split(" ", 1)[0]
-    return int(digits) if digits.isascii() and digits.isdigit() else None
+    return int(digits) if is_uint(digits) else None

@@ -17,7 +17,7 @@ from analyzer.tui.fastseries import Values, ema_series
 from analyzer.tui.rankspread import MAX_RANK_LINES, rank_values, spread_series
 from analyzer.tui.seriescache import EmaCache
 from analyzer.tui.snapshot import RunView
-from analyzer.tui.stepseries import REPORTING, StepSeries
+from analyzer.tui.stepseries import REPORTING, StepSeries, rank_counts, reporting_of
 
 
 @dataclass(frozen=True)
@@ -62,11 +62,9 @@ class ChartOptions:
 
 
 def reporting_rank(steps: pl.DataFrame) -> int | None:
-    """The rank with the most step rows (ties: the highest): the run's own series."""
-    if not steps.height:
-        return None
-    counts = steps.group_by("rank").len().sort(["len", "rank"], descending=True, nulls_last=True)
-    return counts.get_column("rank")[0]
+    """The rank with the most step rows (ties: the highest): the run's own series (the same
+    choice as the cached series', :func:`analyzer.tui.stepseries.reporting_of`)."""
+    return reporting_of(rank_counts(steps)) if steps.height else None
 
 
 def _by_rank(frame: pl.DataFrame, rank: int | None) -> pl.DataFrame:

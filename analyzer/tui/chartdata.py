@@ -14,7 +14,13 @@ from analyzer.series import x_values
 from analyzer.summary import PEAK_METRICS
 from analyzer.tui.colors import FAINT
 from analyzer.tui.fastseries import Values, ema_series
-from analyzer.tui.rankspread import MAX_RANK_LINES, rank_values, spread_series
+from analyzer.tui.rankspread import (
+    MAX_RANK_LINES,
+    STEP_COLUMNS,
+    memory_by,
+    rank_values,
+    spread_series,
+)
 from analyzer.tui.seriescache import EmaCache
 from analyzer.tui.snapshot import RunView
 from analyzer.tui.stepseries import REPORTING, StepSeries, rank_counts, reporting_of
@@ -34,7 +40,6 @@ METRICS: tuple[Metric, ...] = (
     Metric("memory", "memory", "MB"),
 )
 METRIC_KEYS = tuple(m.key for m in METRICS)
-_STEP_COLUMNS = {"loss": "loss", "step_time": "step_time_ms", "throughput": "tflops"}
 #: The memory chart shows the metric the comparison's ``peak_memory_mb`` is taken from.
 MEMORY_PREFERENCE = PEAK_METRICS
 
@@ -84,17 +89,8 @@ def memory_frame(view: RunView, rank: int | None, *, every_rank: bool) -> pl.Dat
     chart's top is the comparison's peak. Reports without a step (end-of-run summaries) sit at
     the run's last step (0 when it has none)."""
     name = memory_metric(view.memory) or ""
-    frame = view.memory.filter(pl.col("metric") == name)
-    if not every_rank:
-        frame = _by_rank(frame, rank)
-    last = view.steps.get_column("step").max() if view.steps.height else None
-    frame = frame.with_columns(pl.col("step").fill_null(pl.lit(last or 0, pl.Int64)))
-    return (
-        frame.group_by("step")
-        .agg(pl.col("mb").max().alias("value"), pl.col("timestamp").max())
-        .with_columns(pl.lit(None, dtype=pl.Float64).alias("step_time_ms"))
-        .sort("step")
-    )
+    memory = view.memory if every_rank else _by_rank(view.memory, rank)
+    return memory_by(memory, view.steps, name, ("step",)).sort("step")
 
 
 def series_frame(
@@ -105,7 +101,7 @@ def series_frame(
         frame = memory_frame(view, rank, every_rank=every_rank)
     else:
         frame = _by_rank(view.steps, rank).select(
-            "step", pl.col(_STEP_COLUMNS[metric]).alias("value"), "timestamp", "step_time_ms"
+            "step", pl.col(STEP_COLUMNS[metric]).alias("value"), "timestamp", "step_time_ms"
         )
     frame = frame.filter(pl.col("step").is_not_null())
     return frame.unique("step", keep="last", maintain_order=True).sort("step")
@@ -136,7 +132,7 @@ class ChartCache:
     (:class:`EmaCache`)."""
 
     def __init__(self) -> None:
-        self.steps = StepSeries(lambda v, m, r: series_frame(v, m, r), _STEP_COLUMNS)
+        self.steps = StepSeries(lambda v, m, r: series_frame(v, m, r), STEP_COLUMNS)
         self.ema = EmaCache()
 
     def keep_only(self, runs: set[str]) -> None:

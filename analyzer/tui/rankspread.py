@@ -19,7 +19,8 @@ from analyzer.tui.snapshot import RunView
 MAX_RANK_LINES = 12
 #: Beyond it: the spread, and at most this many ranks that stray furthest from the median.
 OUTLIERS = 6
-_COLUMNS = {"loss": "loss", "step_time": "step_time_ms", "throughput": "tflops"}
+#: The steps column each step metric is drawn from.
+STEP_COLUMNS = {"loss": "loss", "step_time": "step_time_ms", "throughput": "tflops"}
 
 
 @dataclass(frozen=True)
@@ -33,23 +34,35 @@ class SpreadSeries:
     rank: int | None = None
 
 
+def memory_by(
+    memory: pl.DataFrame, steps: pl.DataFrame, metric: str, keys: tuple[str, ...]
+) -> pl.DataFrame:
+    """The largest report of ``metric`` per ``keys`` (value, timestamp, a null step_time_ms);
+    reports without a step (end-of-run summaries) sit at the run's last step, 0 when none."""
+    last = steps.get_column("step").max() if steps.height else None
+    return (
+        memory.filter(pl.col("metric") == metric)
+        .with_columns(pl.col("step").fill_null(pl.lit(last or 0, pl.Int64)))
+        .group_by(*keys)
+        .agg(pl.col("mb").max().alias("value"), pl.col("timestamp").max())
+        .with_columns(pl.lit(None, dtype=pl.Float64).alias("step_time_ms"))
+    )
+
+
 def rank_values(view: RunView, metric: str, memory_metric: str | None) -> pl.DataFrame:
     """rank, step, value, timestamp, step_time_ms: one row per rank and step (the last
     printed; memory: the largest report, end-of-run reports at the last step)."""
     if metric == "memory":
-        last = view.steps.get_column("step").max() if view.steps.height else None
-        frame = (
-            view.memory.filter(pl.col("metric") == (memory_metric or ""))
-            .with_columns(pl.col("step").fill_null(pl.lit(last or 0, pl.Int64)))
-            .group_by("rank", "step")
-            .agg(pl.col("mb").max().alias("value"), pl.col("timestamp").max())
-            .with_columns(pl.lit(None, dtype=pl.Float64).alias("step_time_ms"))
-        )
+        frame = memory_by(view.memory, view.steps, memory_metric or "", ("rank", "step"))
     else:
         frame = (
             view.steps.filter(pl.col("step").is_not_null())
             .select(
-                "rank", "step", pl.col(_COLUMNS[metric]).alias("value"), "timestamp", "step_time_ms"
+                "rank",
+                "step",
+                pl.col(STEP_COLUMNS[metric]).alias("value"),
+                "timestamp",
+                "step_time_ms",
             )
             .unique(["rank", "step"], keep="last", maintain_order=True)
         )

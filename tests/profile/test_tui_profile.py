@@ -20,6 +20,14 @@ async def _until(pilot, condition, timeout: float = 30.0) -> None:  # type: igno
         await pilot.pause(0.05)
 
 
+async def _press_6(pilot, app: AnalyzerApp) -> ProfileScreen:  # type: ignore[no-untyped-def]
+    """Key 6, as a user opens it: the Profile screen."""
+    await pilot.press("6")
+    screen = app.screen
+    assert isinstance(screen, ProfileScreen)
+    return screen
+
+
 async def _open(pilot, app: AnalyzerApp) -> None:  # type: ignore[no-untyped-def]
     """Switch to the Profile mode (registered by the app's screen list when it is there)."""
     if "profile" not in app.MODES:
@@ -62,9 +70,7 @@ async def test_profile_screen_without_profiler_output(tmp_path) -> None:  # type
 async def test_key_6_opens_the_registered_profile_screen() -> None:
     app = AnalyzerApp([str(FIXTURE_RUN)], watch=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("6")
-        screen = app.screen
-        assert isinstance(screen, ProfileScreen)
+        screen = await _press_6(pilot, app)
         await _until(pilot, lambda: screen.summary is not None)
         assert not screen.reading
 
@@ -77,9 +83,7 @@ async def test_profile_screen_follows_the_focused_run(tmp_path) -> None:  # type
     app = AnalyzerApp([str(tmp_path)], watch=False)
     async with app.run_test(size=(140, 40)) as pilot:
         await _until(pilot, lambda: len(app.snapshot.runs) == 2)
-        await pilot.press("6")
-        screen = app.screen
-        assert isinstance(screen, ProfileScreen)
+        screen = await _press_6(pilot, app)
         await _until(pilot, lambda: screen.summary is not None and not screen.reading)
         assert screen.summary.run == "a" and len(screen.report.runs) == 1
         await pilot.press("right_square_bracket")
@@ -98,9 +102,7 @@ async def test_profile_written_after_the_screen_opened_appears(tmp_path, monkeyp
     shutil.copytree(FIXTURE_RUN / "msrun_log", run / "msrun_log")
     app = AnalyzerApp([str(run)], watch=False)
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.press("6")
-        screen = app.screen
-        assert isinstance(screen, ProfileScreen)
+        screen = await _press_6(pilot, app)
         await _until(pilot, lambda: screen.error is not None)
         assert "no profiler output" in screen.error
         shutil.copytree(FIXTURE_RUN / "prof", run / "prof")
@@ -119,9 +121,7 @@ async def test_operator_types_only_and_no_step_data(tmp_path) -> None:  # type: 
     )
     app = AnalyzerApp([str(tmp_path)], watch=False)
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.press("6")
-        screen = app.screen
-        assert isinstance(screen, ProfileScreen)
+        screen = await _press_6(pilot, app)
         await _until(pilot, lambda: screen.summary is not None)
         await pilot.pause()
         table = screen.query_one("#profile-ops", DataTable)

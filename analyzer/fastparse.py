@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from analyzer.fastparse_mask import candidate_mask
 from analyzer.fastparse_rows import RunInfo, canonical, final_kinds, in_runs, timer_steps
 from analyzer.fastparse_vec import ITERATION, LOG, MEMORY, PYTHON, TIMER, classify, shape_rows
+from analyzer.fastscan import Candidates, from_bytes, from_lines
 from analyzer.reader import LineCursor, read_new_lines
 from analyzer.store import empty_frame, frames_from_records, records_to_frame
 from parsers import KINDS, FileParser, ParseStats, Record
@@ -122,18 +122,28 @@ class _Walk:
 
     def chunk(self, lines: pl.Series, first_lineno: int, carry: int) -> int:
         """Feed one chunk's lines; returns how far its context windows reach into the next."""
-        mask, triggered, reach = candidate_mask(lines, carry)
-        idx = mask.arg_true()
-        texts = lines.gather(idx)
-        self._window_only = set((~triggered.gather(idx)).arg_true().to_list())
+        return self.candidates(from_lines(lines, carry), first_lineno)
+
+    def candidates(self, c: Candidates, first_lineno: int) -> int:
+        """Feed one chunk's candidate lines; returns how far its windows reach into the next."""
+        idx, texts = c.idx, c.texts
+        self._window_only = c.window_only
         kinds = classify(texts)
         if not (kinds != PYTHON).any():
-            self._python_only(idx.to_list(), texts.to_list(), len(lines), first_lineno)
-            return reach
+            self._python_only(idx.to_list(), texts.to_list(), c.lines, first_lineno)
+            return c.reach
         shapes = shape_rows(texts, kinds)
         kinds = final_kinds(len(idx), shapes)
-        runs = self._mixed(idx.to_list(), texts, kinds, shapes, len(lines), first_lineno)
+        runs = self._mixed(idx.to_list(), texts, kinds, shapes, c.lines, first_lineno)
         self._collect(shapes, runs, idx, first_lineno)
+        return c.reach
+
+    def known_carry(self, reach: int | None) -> int | None:
+        """The window carry into the next chunk, when known: after a chunk, or at a start
+        where no parser holds an open block (a line without a trigger is then never claimed)."""
+        if reach is None:
+            self._sync()
+            return None if self._open else 0
         return reach
 
     def resume(self, lines: pl.Series, first_lineno: int) -> int | None:
@@ -359,11 +369,18 @@ def parse_range(
             size *= 2
             continue
         size = chunk
-        lines, bad = _lines(data, cut + 1)
+        carry = walk.known_carry(reach)
+        found = None if carry is None else from_bytes(data, cut + 1, carry)
         offset += cut + 1
+        if found is not None:
+            del data
+            reach = walk.candidates(found, first)
+            first += found.lines
+            continue
+        lines, bad = _lines(data, cut + 1)
         del data
         bad_total += bad
-        reach = walk.resume(lines, first) if reach is None else walk.chunk(lines, first, reach)
+        reach = walk.resume(lines, first) if carry is None else walk.chunk(lines, first, carry)
         first += len(lines)
     if limit is not None and offset - start >= limit:
         more = bool(os.pread(fd, 1, offset))

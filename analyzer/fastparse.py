@@ -18,7 +18,7 @@ import polars as pl
 
 from analyzer.fastparse_rows import RunInfo, canonical, final_kinds, in_runs, timer_steps
 from analyzer.fastparse_vec import ITERATION, LOG, MEMORY, PYTHON, TIMER, classify, shape_rows
-from analyzer.fastscan import Candidates, from_bytes, from_lines
+from analyzer.fastscan import Candidates, from_bytes, from_lines, merged
 from analyzer.reader import LineCursor, read_new_lines
 from analyzer.store import empty_frame, frames_from_records, records_to_frame
 from parsers import KINDS, FileParser, ParseStats, Record
@@ -336,6 +336,34 @@ def _parse_small(fd: int, fp: FileParser, offset: int, lineno: int) -> RangePars
     )
 
 
+#: The compiled scanner's candidates are walked in batches of about this much text: noise
+#: chunks (few candidates) are walked together, so the walk's fixed cost is paid once.
+BATCH_BYTES = 16 << 20
+
+
+class _Batch:
+    """Candidates of consecutive chunks, walked together once they hold enough text."""
+
+    def __init__(self, walk: _Walk) -> None:
+        self.walk = walk
+        self.parts: list[Candidates] = []
+        self.first = 0
+        self.size = 0
+
+    def add(self, found: Candidates, first_lineno: int) -> None:
+        if not self.parts:
+            self.first = first_lineno
+        self.parts.append(found)
+        self.size += found.text_bytes
+        if self.size >= BATCH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.parts:
+            self.walk.candidates(merged(self.parts), self.first)
+            self.parts, self.size = [], 0
+
+
 def parse_range(
     fd: int,
     fp: FileParser,
@@ -357,6 +385,7 @@ def parse_range(
     start, first, reach, size = offset, lineno + 1, None, chunk
     partial = more = False
     bad_total = 0
+    batch = _Batch(walk)
     while limit is None or offset - start < limit:
         data = os.pread(fd, size, offset)
         if not data:
@@ -374,14 +403,17 @@ def parse_range(
         offset += cut + 1
         if found is not None:
             del data
-            reach = walk.candidates(found, first)
+            batch.add(found, first)
+            reach = found.reach
             first += found.lines
             continue
+        batch.flush()
         lines, bad = _lines(data, cut + 1)
         del data
         bad_total += bad
         reach = walk.resume(lines, first) if carry is None else walk.chunk(lines, first, carry)
         first += len(lines)
+    batch.flush()
     if limit is not None and offset - start >= limit:
         more = bool(os.pread(fd, 1, offset))
     frames = walk.frames()

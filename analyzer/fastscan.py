@@ -29,6 +29,7 @@ class Candidates:
     window_only: set[int]  #: positions (in ``idx``) of lines only inside a context window
     lines: int  #: lines in the chunk
     reach: int  #: lines of the next chunk the windows cover
+    text_bytes: int = 0  #: size of the candidates' text (the compiled path only)
 
 
 def from_lines(lines: pl.Series, carry: int) -> Candidates:
@@ -69,4 +70,19 @@ def from_bytes(data: bytes, end: int, carry: int) -> Candidates | None:
     positions = pl.Series("idx", memoryview(idx).cast("I"), dtype=pl.UInt32)
     flags = pl.Series("t", memoryview(triggered).cast("B"), dtype=pl.UInt8)
     window_only = set((flags == 0).arg_true().to_list())
-    return Candidates(positions, pl.read_lines(texts).to_series(), window_only, lines, reach)
+    texts_series = pl.read_lines(texts).to_series()
+    return Candidates(positions, texts_series, window_only, lines, reach, len(texts))
+
+
+def merged(parts: list[Candidates]) -> Candidates:
+    """Consecutive chunks' candidates as one chunk's (the windows already carried across)."""
+    if len(parts) == 1:
+        return parts[0]
+    idx, window_only, lines, count = [], set(), 0, 0
+    for part in parts:
+        idx.append(part.idx.cast(pl.UInt32) + lines)
+        window_only.update(p + count for p in part.window_only)
+        lines += part.lines
+        count += len(part.idx)
+    texts = pl.concat([p.texts for p in parts], rechunk=True)
+    return Candidates(pl.concat(idx, rechunk=True), texts, window_only, lines, parts[-1].reach)

@@ -19,15 +19,18 @@ from pathlib import Path
 from benchmarks.logdata import generate
 
 
-def _run(cmd: list[str], *, read_output: bool = False) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child command (its largest process, workers too).
+def _run(
+    cmd: list[str], *, read_output: bool = False, env: dict[str, str] | None = None
+) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one child command (its largest process, workers too:
+    ``ru_maxrss`` covers descendants it waited for; workers forked by a forkserver were not).
 
     ``read_output``: stdout goes to a pipe we drain (GNU grep stops at the first match when
     its output is /dev/null, which would make the baseline meaningless).
     """
     t0 = time.perf_counter()
     out = subprocess.PIPE if read_output else subprocess.DEVNULL
-    proc = subprocess.Popen(cmd, stdout=out)
+    proc = subprocess.Popen(cmd, stdout=out, env=None if env is None else {**os.environ, **env})
     if proc.stdout is not None:
         proc.stdout.read()
         proc.stdout.close()
@@ -39,15 +42,29 @@ def _run(cmd: list[str], *, read_output: bool = False) -> tuple[float, float]:
     return wall, usage.ru_maxrss / 1024
 
 
+def _native() -> str:
+    from analyzer.fastscan import native
+
+    return "built" if native() else "not built (polars path)"
+
+
 def _analyzer() -> str:
     return str(Path(sys.executable).with_name("analyzer"))
 
 
-#: (label, --kind, --format, output name) of each measured variant.
-VARIANTS = (
-    ("--kind steps -> parquet", "steps", "parquet", "steps.parquet"),
-    ("--kind all -> parquet", "all", "parquet", "all"),
-    ("--kind all -> jsonl (the default format)", "all", "jsonl", "all.jsonl"),
+#: (label, --kind, --format, output name, environment) of each measured variant; the last one
+#: runs without the compiled scanner (the fallback on a machine without a C compiler).
+VARIANTS: tuple[tuple[str, str, str, str, dict[str, str]], ...] = (
+    ("--kind steps -> parquet", "steps", "parquet", "steps.parquet", {}),
+    ("--kind all -> parquet", "all", "parquet", "all", {}),
+    ("--kind all -> jsonl (the default format)", "all", "jsonl", "all.jsonl", {}),
+    (
+        "--kind steps -> parquet, polars scanner (ANALYZER_NATIVE=0)",
+        "steps",
+        "parquet",
+        "steps0.parquet",
+        {"ANALYZER_NATIVE": "0"},
+    ),
 )
 
 
@@ -74,14 +91,14 @@ def bench_mix(size_mb: int, mix: str, repeat: int) -> None:
     total = sum(os.path.getsize(f) for f in files) / 1e6
     subprocess.run(["cat", *files], check=True, stdout=subprocess.DEVNULL)  # warm the page cache
     out = Path(tempfile.mkdtemp(prefix="bench_parse_"))
-    print(f"[{mix}] data: {len(files)} files, {total:.0f} MB")
+    print(f"[{mix}] data: {len(files)} files, {total:.0f} MB; compiled scanner: {_native()}")
     try:
-        for label, kind, fmt, name in VARIANTS:
+        for label, kind, fmt, name, env in VARIANTS:
             target = out / name
             best: tuple[float, float, float] | None = None
             for _ in range(repeat):
                 grep_s, _rss = _run(["grep", "-c", "lm loss", *files], read_output=True)
-                wall, rss = _run(_parse_cmd(data, kind, fmt, target))
+                wall, rss = _run(_parse_cmd(data, kind, fmt, target), env=env)
                 if best is None or grep_s / wall > best[0] / best[1]:
                     best = (grep_s, wall, rss)
             assert best is not None

@@ -141,10 +141,47 @@ def frames_jsonl(frames: dict[str, pl.DataFrame]) -> str:
     return "".join(f"{text}\n" for text in jsonl_lines(frames).to_list())
 
 
+#: Records written per slice by :func:`write_frames_jsonl`: a rank file's million records
+#: turned into JSON at once took about 800 MB in a parse worker.
+SLICE_ROWS = 200_000
+
+
+def _one_source(frames: dict[str, pl.DataFrame]) -> bool:
+    """True when every record has the same run and source (record order is then line order)."""
+    seen: set[tuple[object, object]] = set()
+    for frame in frames.values():
+        if frame.height:
+            seen.update(frame.select("run", "source").unique().iter_rows())
+    return len(seen) <= 1
+
+
+def _line_slices(frames: dict[str, pl.DataFrame], rows: int) -> list[dict[str, pl.DataFrame]]:
+    """The frames cut into consecutive line ranges of about ``SLICE_ROWS`` records (a missing
+    line number sorts as 0, as in :func:`jsonl_lines`)."""
+    lines = pl.concat([f["line"].fill_null(0) for f in frames.values() if f.height])
+    count = -(-rows // SLICE_ROWS)
+    bounds = sorted({int(b) for b in lines.sort().gather_every(-(-len(lines) // count))[1:]})
+    out = []
+    lo: int | None = None
+    for hi in [*bounds, None]:
+        line = pl.col("line").fill_null(0)
+        keep = pl.lit(True) if lo is None else line >= lo
+        if hi is not None:
+            keep = keep & (line < hi)
+        out.append({k: f.filter(keep) for k, f in frames.items()})
+        lo = hi
+    return out
+
+
 def write_frames_jsonl(frames: dict[str, pl.DataFrame], path: Path) -> None:
-    """:func:`frames_jsonl` written to ``path`` by polars' writer (no Python string of it all)."""
-    lines = jsonl_lines(frames)
-    if not len(lines):
-        path.write_bytes(b"")
-        return
-    lines.to_frame().write_csv(path, include_header=False, quote_style="never")
+    """:func:`frames_jsonl` written to ``path`` by polars' writer (no Python string of it all),
+    in slices of consecutive lines when there are many records of one source."""
+    rows = sum(f.height for f in frames.values())
+    slices = [frames]
+    if rows > SLICE_ROWS and _one_source(frames):
+        slices = _line_slices(frames, rows)
+    with open(path, "wb") as fh:
+        for part in slices:
+            lines = jsonl_lines(part)
+            if len(lines):
+                lines.to_frame().write_csv(fh, include_header=False, quote_style="never")

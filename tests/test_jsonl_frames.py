@@ -138,3 +138,17 @@ def test_a_live_batch_prints_the_same_bytes_one_by_one_or_by_polars(
         return batch.jsonl(fast_dumps)
 
     assert text(-1) == text(10**9)
+
+
+@pytest.mark.parametrize("rows", [1, 7, 50])
+def test_written_in_line_slices_the_bytes_are_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int
+) -> None:
+    """A big rank file is written a slice of lines at a time (bounded memory), same bytes."""
+    import analyzer.jsonl_frames
+
+    path = max(_corpus(), key=lambda p: p.stat().st_size)
+    frames = parse_file_fast(str(path), "r", 0).frames
+    monkeypatch.setattr(analyzer.jsonl_frames, "SLICE_ROWS", rows)
+    write_frames_jsonl(frames, tmp_path / "sliced.jsonl")
+    assert (tmp_path / "sliced.jsonl").read_text(encoding="utf-8") == jsonl_text(frames)

@@ -115,15 +115,16 @@ def classify(texts: pl.Series) -> pl.Series:
     return kinds
 
 
-def _frame(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
-    """(row, prefix rank, body from the first ``|``) of lines whose head is checked."""
+def _frame(texts: pl.Series, rows: pl.Series, *, body: bool = True) -> pl.DataFrame:
+    """(row, prefix rank, body from the first ``|``, head before it) of lines whose head is
+    checked; with ``body=False`` the whole text ``t`` instead of the body."""
     t = pl.col("t")
     return pl.DataFrame({"row": rows, "t": texts}).select(
         "row",
         pl.coalesce(t.str.extract(_PREFIX_RANK, 1), t.str.extract(_PREFIX_RANK, 2))
         .cast(pl.Int64)
         .alias("prefix_rank"),
-        body=t.str.slice(t.str.find("|", literal=True)),
+        t.str.slice(t.str.find("|", literal=True)).alias("body") if body else t,
         head=t.str.slice(0, t.str.find("|", literal=True)),
     )
 
@@ -176,15 +177,16 @@ def _code(key: str) -> int:
     return _EXTRA if field is None else _FIELDS.index(field)
 
 
-def _iteration_heads(g: pl.DataFrame) -> pl.DataFrame:
-    """Step, total and timestamp from checked heads; ``a/ b`` spans at most 40 characters."""
+def _iteration_heads(g: pl.DataFrame, text: str = "body") -> pl.DataFrame:
+    """Step, total and timestamp from checked heads; ``a/ b`` spans at most 40 characters.
+    ``text``: the column of text kept beside them."""
     h = pl.col("head")
     after = h.str.slice(h.str.find("iteration", literal=True) + len("iteration"))
     parts = after.str.splitn("/", 2)
     return g.select(
         "row",
         "prefix_rank",
-        "body",
+        text,
         step=parts.struct.field("field_0").str.strip_chars(" ").cast(pl.Int64),
         total=parts.struct.field("field_1").str.strip_chars(" "),
         date=h.str.extract(_PREFIX_DATE, 1),
@@ -274,8 +276,12 @@ _EMPTY: dict[int, pl.DataFrame] = {}
 
 def shape_rows(texts: pl.Series, kinds: pl.Series) -> dict[int, pl.DataFrame]:
     """Rows of every vectorised shape; ``row`` is the candidate's position in ``texts``."""
+    from analyzer import fastparse_bodies  # it builds on this module's helpers
+
     rows = pl.int_range(len(texts), dtype=pl.UInt32, eager=True)
     makers = {ITERATION: iteration_rows, TIMER: timer_rows, MEMORY: memory_rows, LOG: log_rows}
+    if fastparse_bodies.native():
+        makers |= {ITERATION: fastparse_bodies.iteration_rows, TIMER: fastparse_bodies.timer_rows}
     out: dict[int, pl.DataFrame] = {}
     for kind, make in makers.items():
         sel = kinds == kind

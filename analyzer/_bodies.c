@@ -1,0 +1,361 @@
+/* Bodies of Megatron's ``| key: value |`` lines, for the bulk path (optional, like _scan.c).
+ *
+ * analyzer.fastparse_vec reads iteration and timer lines with polars: split the text after the
+ * first ``|`` at every ``|``, cut each piece at its first ``:`` (pieces without one are
+ * skipped), strip spaces off the value, and require a plain decimal number. This module does
+ * the same in one pass over the lines and returns numbers, not strings. What a key means stays
+ * in Python: each distinct raw key gets an id here, Python gives every id a code (a field, an
+ * extra, or "send the line to Python"), and a call that meets a key without a code returns
+ * the new ids instead of rows, to be called again once they have one.
+ *
+ * Numbers are read by PyOS_string_to_double: Python's own float(), so the records are those of
+ * the line path to the last bit.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Codes Python gives keys (>= 0: a field's column). */
+#define CODE_UNKNOWN (-100) /* no code yet */
+#define CODE_EXTRA (-1)     /* iteration: goes to extra; timer: a timer name */
+#define CODE_BAD (-2)       /* the line goes to the Python parser */
+
+typedef struct {
+    uint64_t hash;
+    const char *text; /* into a bytes object of `keys` */
+    Py_ssize_t len;
+    int32_t id;
+} Slot;
+
+typedef struct {
+    PyObject_HEAD
+    Slot *slots;
+    size_t cap, used;
+    PyObject *keys; /* list: id -> raw key bytes */
+    int32_t *codes;
+    size_t codes_cap;
+} Bodies;
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+} Buf;
+
+static int buf_put(Buf *b, const void *src, size_t n) {
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n) cap *= 2;
+        char *grown = realloc(b->data, cap);
+        if (!grown) return -1;
+        b->data = grown;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, src, n);
+    b->len += n;
+    return 0;
+}
+
+static uint64_t fnv1a(const char *s, Py_ssize_t n) {
+    uint64_t h = 1469598103934665603ULL;
+    for (Py_ssize_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+static int grow_slots(Bodies *self) {
+    size_t cap = self->cap ? self->cap * 2 : 64;
+    Slot *slots = calloc(cap, sizeof(Slot));
+    if (!slots) return -1;
+    for (size_t i = 0; i < self->cap; i++) {
+        Slot *s = &self->slots[i];
+        if (!s->text) continue;
+        size_t j = (size_t)s->hash & (cap - 1);
+        while (slots[j].text) j = (j + 1) & (cap - 1);
+        slots[j] = *s;
+    }
+    free(self->slots);
+    self->slots = slots;
+    self->cap = cap;
+    return 0;
+}
+
+/* The id of a raw key, added with CODE_UNKNOWN when new; -1 on error (exception set). */
+static int32_t intern(Bodies *self, const char *s, Py_ssize_t n) {
+    if ((self->used + 1) * 2 > self->cap && grow_slots(self) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    uint64_t h = fnv1a(s, n);
+    size_t j = (size_t)h & (self->cap - 1);
+    while (self->slots[j].text) {
+        Slot *slot = &self->slots[j];
+        if (slot->hash == h && slot->len == n && memcmp(slot->text, s, (size_t)n) == 0)
+            return slot->id;
+        j = (j + 1) & (self->cap - 1);
+    }
+    PyObject *key = PyBytes_FromStringAndSize(s, n);
+    if (!key || PyList_Append(self->keys, key) < 0) {
+        Py_XDECREF(key);
+        return -1;
+    }
+    Py_DECREF(key);
+    int32_t id = (int32_t)self->used;
+    if ((size_t)id >= self->codes_cap) {
+        size_t cap = self->codes_cap ? self->codes_cap * 2 : 64;
+        int32_t *codes = realloc(self->codes, cap * sizeof(int32_t));
+        if (!codes) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        self->codes = codes;
+        self->codes_cap = cap;
+    }
+    self->codes[id] = CODE_UNKNOWN;
+    self->slots[j] = (Slot){h, PyBytes_AS_STRING(key), n, id};
+    self->used++;
+    return id;
+}
+
+static int digits(const char *s, Py_ssize_t n, Py_ssize_t *i, int lo, int hi) {
+    int k = 0;
+    while (*i < n && s[*i] >= '0' && s[*i] <= '9') {
+        (*i)++;
+        k++;
+    }
+    return k >= lo && k <= hi;
+}
+
+/* -?[0-9]{1,30}(\.[0-9]{1,30})?([eE][-+]?[0-9]{1,2})? , the whole of s. */
+static int is_number(const char *s, Py_ssize_t n) {
+    Py_ssize_t i = 0;
+    if (i < n && s[i] == '-') i++;
+    if (!digits(s, n, &i, 1, 30)) return 0;
+    if (i < n && s[i] == '.') {
+        i++;
+        if (!digits(s, n, &i, 1, 30)) return 0;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '-' || s[i] == '+')) i++;
+        if (!digits(s, n, &i, 1, 2)) return 0;
+    }
+    return i == n;
+}
+
+/* -?[0-9]{1,15} , the whole of s. */
+static int is_int(const char *s, Py_ssize_t n) {
+    Py_ssize_t i = 0;
+    if (i < n && s[i] == '-') i++;
+    return digits(s, n, &i, 1, 15) && i == n;
+}
+
+static double to_double(const char *s, Py_ssize_t n) {
+    char tmp[80]; /* a checked number is at most 67 bytes */
+    memcpy(tmp, s, (size_t)n);
+    tmp[n] = '\0';
+    return PyOS_string_to_double(tmp, NULL, NULL);
+}
+
+static void Bodies_dealloc(Bodies *self) {
+    free(self->slots);
+    free(self->codes);
+    Py_XDECREF(self->keys);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int Bodies_init(Bodies *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "", kwlist)) return -1;
+    self->keys = PyList_New(0);
+    return self->keys ? grow_slots(self) : -1;
+}
+
+/* set_code(id, code): what key `id` means from now on. */
+static PyObject *Bodies_set_code(Bodies *self, PyObject *args) {
+    Py_ssize_t id;
+    int code;
+    if (!PyArg_ParseTuple(args, "ni", &id, &code)) return NULL;
+    if (id < 0 || (size_t)id >= self->used) {
+        PyErr_SetString(PyExc_IndexError, "no such key id");
+        return NULL;
+    }
+    self->codes[id] = code;
+    Py_RETURN_NONE;
+}
+
+/* key(id) -> the raw key bytes. */
+static PyObject *Bodies_key(Bodies *self, PyObject *args) {
+    Py_ssize_t id;
+    if (!PyArg_ParseTuple(args, "n", &id)) return NULL;
+    if (id < 0 || (size_t)id >= self->used) {
+        PyErr_SetString(PyExc_IndexError, "no such key id");
+        return NULL;
+    }
+    return Py_NewRef(PyList_GET_ITEM(self->keys, id));
+}
+
+typedef struct {
+    Buf ok;                      /* u8 per line */
+    Buf values, present;         /* iteration: f64 / u8 per line and field */
+    Buf pair_line, pair_key;     /* u32 per pair: extras (iteration) or names (timer) */
+    Buf pair_value;              /* f64 per pair */
+} Out;
+
+static void out_free(Out *o) {
+    free(o->ok.data);
+    free(o->values.data);
+    free(o->present.data);
+    free(o->pair_line.data);
+    free(o->pair_key.data);
+    free(o->pair_value.data);
+}
+
+/* One line's pieces after its first '|'. Returns 0, or -1 on error; *ok = 0 when a piece
+ * sends the line to Python; *missing = 1 when a key has no code yet. Iteration (nfields > 0):
+ * fields into vals/pres (the last value wins), extras to the pair buffers. Timer (nfields ==
+ * 0): every piece to the pair buffers. Pairs of a line that turns out bad are dropped. */
+static int parse_line(Bodies *self, const char *p, Py_ssize_t n, uint32_t line, int nfields,
+                      const uint8_t *int_field, Out *o, double *vals, uint8_t *pres, int *ok,
+                      int *missing) {
+    size_t pairs_before = o->pair_line.len / sizeof(uint32_t);
+    const char *bar = memchr(p, '|', (size_t)n);
+    *ok = 1;
+    if (!bar) return 0; /* no pieces at all */
+    const char *end = p + n, *seg = bar + 1;
+    while (seg <= end) {
+        const char *next = memchr(seg, '|', (size_t)(end - seg));
+        if (!next) next = end;
+        const char *colon = memchr(seg, ':', (size_t)(next - seg));
+        if (colon) {
+            const char *v = colon + 1, *ve = next;
+            while (v < ve && *v == ' ') v++;
+            while (ve > v && ve[-1] == ' ') ve--;
+            int32_t id = intern(self, seg, colon - seg);
+            if (id < 0) return -1;
+            int32_t code = self->codes[id];
+            if (code == CODE_UNKNOWN) {
+                *missing = 1;
+            } else if (code == CODE_BAD || !is_number(v, ve - v) ||
+                       (code >= 0 && code < nfields && int_field[code] && !is_int(v, ve - v))) {
+                *ok = 0;
+            } else if (*ok && !*missing) {
+                double x = to_double(v, ve - v);
+                if (code >= 0 && code < nfields) {
+                    vals[code] = x;
+                    pres[code] = 1;
+                } else {
+                    uint32_t k = (uint32_t)id;
+                    if (buf_put(&o->pair_line, &line, 4) || buf_put(&o->pair_key, &k, 4) ||
+                        buf_put(&o->pair_value, &x, 8))
+                        return -1;
+                }
+            }
+        }
+        if (next == end) break;
+        seg = next + 1;
+    }
+    if (!*ok) { /* drop this line's pairs */
+        o->pair_line.len = pairs_before * 4;
+        o->pair_key.len = pairs_before * 4;
+        o->pair_value.len = pairs_before * 8;
+    }
+    return 0;
+}
+
+/* parse(texts, nfields, int_fields) -> (ok, values, present, pair_line, pair_key, pair_value)
+ * or a list of key ids that need a code first.
+ *
+ * texts: str, the lines joined by newlines; nfields: columns of an iteration line (0: timer
+ * lines); int_fields: one byte per field, 1 where the value must be an integer. */
+static PyObject *Bodies_parse(Bodies *self, PyObject *args) {
+    PyObject *text_obj;
+    int nfields;
+    Py_buffer ints;
+    if (!PyArg_ParseTuple(args, "Uiy*", &text_obj, &nfields, &ints)) return NULL;
+    if (nfields < 0 || nfields > 64 || ints.len < nfields) {
+        PyBuffer_Release(&ints);
+        PyErr_SetString(PyExc_ValueError, "nfields out of range");
+        return NULL;
+    }
+    Py_ssize_t size;
+    const char *text = PyUnicode_AsUTF8AndSize(text_obj, &size);
+    if (!text) {
+        PyBuffer_Release(&ints);
+        return NULL;
+    }
+    Out o = {0};
+    double vals[64];
+    uint8_t pres[64];
+    int missing = 0, failed = 0;
+    const char *p = text, *stop = text + size;
+    for (uint32_t line = 0; p <= stop && !failed; line++) {
+        const char *nl = memchr(p, '\n', (size_t)(stop - p));
+        if (!nl) nl = stop;
+        int ok;
+        memset(pres, 0, sizeof pres);
+        for (int f = 0; f < nfields; f++) vals[f] = 0.0;
+        if (parse_line(self, p, nl - p, line, nfields, ints.buf, &o, vals, pres, &ok, &missing) ||
+            (!missing && (buf_put(&o.ok, &(uint8_t){(uint8_t)ok}, 1) ||
+                          buf_put(&o.values, vals, sizeof(double) * (size_t)nfields) ||
+                          buf_put(&o.present, pres, (size_t)nfields))))
+            failed = 1;
+        if (nl == stop) break;
+        p = nl + 1;
+    }
+    PyBuffer_Release(&ints);
+    PyObject *result = NULL;
+    if (failed) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+    } else if (missing) {
+        result = PyList_New(0);
+        for (size_t id = 0; result && id < self->used; id++) {
+            if (self->codes[id] != CODE_UNKNOWN) continue;
+            PyObject *k = PyLong_FromSize_t(id);
+            if (!k || PyList_Append(result, k) < 0) Py_CLEAR(result);
+            Py_XDECREF(k);
+        }
+    } else {
+#define BYTES(b) (b).data ? (b).data : "", (Py_ssize_t)(b).len
+        result = Py_BuildValue("(y#y#y#y#y#y#)", BYTES(o.ok), BYTES(o.values), BYTES(o.present),
+                               BYTES(o.pair_line), BYTES(o.pair_key), BYTES(o.pair_value));
+#undef BYTES
+    }
+    out_free(&o);
+    return result;
+}
+
+static PyMethodDef Bodies_methods[] = {
+    {"parse", (PyCFunction)Bodies_parse, METH_VARARGS,
+     "parse(texts, nfields, int_fields) -> arrays, or the key ids needing a code"},
+    {"set_code", (PyCFunction)Bodies_set_code, METH_VARARGS, "set_code(id, code)"},
+    {"key", (PyCFunction)Bodies_key, METH_VARARGS, "key(id) -> raw key bytes"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject BodiesType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "analyzer._bodies.Bodies",
+    .tp_basicsize = sizeof(Bodies),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Key/value pieces of Megatron iteration and timer lines, with interned keys.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Bodies_init,
+    .tp_dealloc = (destructor)Bodies_dealloc,
+    .tp_methods = Bodies_methods,
+};
+
+static struct PyModuleDef bodies_module = {
+    PyModuleDef_HEAD_INIT, "analyzer._bodies", "Megatron line bodies, compiled.", -1,
+    NULL, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__bodies(void) {
+    if (PyType_Ready(&BodiesType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&bodies_module);
+    if (!m) return NULL;
+    if (PyModule_AddObjectRef(m, "Bodies", (PyObject *)&BodiesType) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

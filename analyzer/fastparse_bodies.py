@@ -1,0 +1,166 @@
+"""Iteration and timer lines with their ``| key: value |`` bodies read by the compiled
+:mod:`analyzer._bodies`, when it is built: the same rows as :mod:`analyzer.fastparse_vec`'s
+polars functions, which stay the reference and the fallback (``ANALYZER_NATIVE=0``, or no C
+compiler at install). Heads (rank prefix, step, total, timestamp) are still read by polars.
+
+What each raw key means is decided here, by the parser's own ``norm_key`` and field tables,
+and handed to the C side once per distinct key (see ``_Keys``).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+import polars as pl
+
+from analyzer.fastparse_vec import (
+    _EXTRA,
+    _FIELDS,
+    _GB,
+    _INT_FIELDS,
+    _code,
+    _extra_json,
+    _frame,
+    _iteration_heads,
+)
+from analyzer.fastparse_vec import iteration_rows as polars_iteration_rows
+from analyzer.fastparse_vec import timer_rows as polars_timer_rows
+from parsers.megatron_fields import norm_key
+
+#: Codes of the C side: a field's column (>= 0), an extra / a timer name, or "send to Python".
+_NAME, _BAD = -1, -2
+_INT_MASK = bytes(int(f in _INT_FIELDS) for f in _FIELDS)
+
+
+class _Keys:
+    """One compiled parser and what its key ids mean (``code_of`` gives a new key's code)."""
+
+    def __init__(self, bodies: Any, code_of: Callable[[str], int]) -> None:
+        self.bodies = bodies
+        self.code_of = code_of
+        self.names: list[str] = []  #: id -> normalised key
+
+    def parse(self, texts: pl.Series, nfields: int, ints: bytes) -> tuple[bytes, ...]:
+        """The C parse of ``texts`` (at least one line), giving new keys their codes first."""
+        joined = texts.str.join("\n").item()
+        while True:
+            got = self.bodies.parse(joined, nfields, ints)
+            if isinstance(got, tuple):
+                return got
+            for key_id in got:
+                raw = self.bodies.key(key_id).decode("utf-8")
+                while len(self.names) <= key_id:
+                    self.names.append("")
+                self.names[key_id] = norm_key(raw)
+                self.bodies.set_code(key_id, self.code_of(self.names[key_id]))
+
+
+def _iteration_code(key: str) -> int:
+    code = _code(key)
+    return _BAD if code == _GB else _NAME if code == _EXTRA else code
+
+
+def _timer_code(key: str) -> int:
+    return _BAD if key == "" else _NAME
+
+
+@cache
+def _keys() -> tuple[_Keys, _Keys] | None:
+    """The iteration and timer parsers, or None (not built, or ``ANALYZER_NATIVE=0``)."""
+    if os.environ.get("ANALYZER_NATIVE", "1") == "0":
+        return None
+    try:
+        from analyzer._bodies import Bodies  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return _Keys(Bodies(), _iteration_code), _Keys(Bodies(), _timer_code)
+
+
+def native() -> bool:
+    """True when the compiled body parser is in use."""
+    return _keys() is not None
+
+
+def _u8(data: bytes) -> pl.Series:
+    return pl.Series(memoryview(data).cast("B"), dtype=pl.UInt8)
+
+
+def _u32(data: bytes) -> pl.Series:
+    return pl.Series(memoryview(data).cast("I"), dtype=pl.UInt32)
+
+
+def _f64(data: bytes) -> pl.Series:
+    return pl.Series(memoryview(data).cast("d"), dtype=pl.Float64)
+
+
+def iteration_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
+    """As :func:`analyzer.fastparse_vec.iteration_rows`, bodies read by the C parser."""
+    keys = _keys()
+    g = _iteration_heads(_frame(texts, rows, body=False), "t")
+    if keys is None or not g.height:
+        return polars_iteration_rows(texts, rows)
+    ok, values, present, pair_line, pair_key, pair_value = keys[0].parse(
+        g["t"], len(_FIELDS), _INT_MASK
+    )
+    n = len(_FIELDS)
+    vals, pres = _f64(values), _u8(present)
+    wide = {
+        f: pl.when(pres.gather_every(n, i) == 1)
+        .then(vals.gather_every(n, i))
+        .cast(pl.Int64 if f in _INT_FIELDS else pl.Float64)
+        .alias(f)
+        for i, f in enumerate(_FIELDS)
+    }
+    out = g.with_columns(ok=_u8(ok), **wide).filter(pl.col("ok") == 1)
+    out = out.select(
+        "row",
+        "prefix_rank",
+        "step",
+        pl.when(pl.col("total") != "").then(pl.col("total")).cast(pl.Int64).alias("total_steps"),
+        pl.when(pl.col("date").is_not_null())
+        .then(pl.concat_str("date", pl.lit("T"), "clock"))
+        .alias("timestamp"),
+        *_FIELDS,
+    )
+    return out.join(
+        _extras(keys[0], g["row"], pair_line, pair_key, pair_value), on="row", how="left"
+    )
+
+
+def _extras(
+    keys: _Keys, rows: pl.Series, pair_line: bytes, pair_key: bytes, pair_value: bytes
+) -> pl.DataFrame:
+    """Extra pairs (line, key id, value) → the ``extra`` JSON per row, as the polars path."""
+    bits = pl.Series(memoryview(pair_value).cast("Q"), dtype=pl.UInt64)  # -0.0 is not 0.0
+    text = {b: repr(struct.unpack("<d", struct.pack("<Q", b))[0]) for b in bits.unique()}
+    names = pl.Series(keys.names, dtype=pl.String)
+    pairs = pl.DataFrame(
+        {
+            "row": rows.gather(_u32(pair_line)),
+            "key": names.gather(_u32(pair_key)),
+            "value": bits.replace_strict(text, return_dtype=pl.String),
+        }
+    )
+    return _extra_json(pairs)
+
+
+def timer_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
+    """As :func:`analyzer.fastparse_vec.timer_rows`, bodies read by the C parser."""
+    keys = _keys()
+    if keys is None or not len(texts):
+        return polars_timer_rows(texts, rows)
+    g = _frame(texts, rows, body=False)
+    _ok, _v, _p, pair_line, pair_key, pair_value = keys[1].parse(g["t"], 0, b"")
+    line = _u32(pair_line)
+    return pl.DataFrame(
+        {
+            "row": g["row"].gather(line),
+            "prefix_rank": g["prefix_rank"].gather(line),
+            "name": pl.Series(keys[1].names, dtype=pl.String).gather(_u32(pair_key)),
+            "ms": _f64(pair_value),
+        }
+    )

@@ -7,9 +7,12 @@
  * still one set of patterns; analyzer.fastscan falls back to the polars path when this module
  * is missing or a chunk is not valid UTF-8, and tests check both give the same candidates.
  *
- * Literal search: every literal is filed under one two-byte window of it (the rarest-looking
- * one); a line is walked byte pair by byte pair against a 64 Kbit table of filed windows, and
- * only a hit compares the few literals filed there.
+ * Literal search: a literal of three bytes or more is filed under two overlapping two-byte
+ * windows of it (the rarest-looking pair of neighbours), so that looking at the byte pairs that
+ * start at even offsets of a line always meets one of them; each such pair is tested against a
+ * 64 Kbit table of filed windows, and only a hit compares the few literals filed there.
+ * Two-byte literals (CANN code heads such as ``E1``) are also looked for at odd offsets, where
+ * the second byte of an even pair is their first.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -20,19 +23,24 @@
 typedef struct {
     const char *text; /* points into the literal's bytes object, kept alive by `keep` */
     Py_ssize_t len;
-    Py_ssize_t off;   /* where the filed two-byte window starts in the literal */
-    long width;       /* opener window width, or -1 for a trigger */
+    long width; /* opener window width, or -1 for a trigger */
 } Entry;
 
 typedef struct {
+    uint32_t entry; /* index into entries */
+    uint32_t off;   /* where the filed two-byte window starts in the literal */
+} Filing;
+
+typedef struct {
     PyObject_HEAD
-    uint8_t bits[8192];   /* bit k: some literal is filed under the byte pair k */
-    uint32_t *start;      /* entries filed under pair k: order[start[k] .. start[k + 1]) */
+    uint8_t bits[8192];     /* bit k: some literal is filed under the byte pair k */
+    uint32_t *start;        /* filings under pair k: filings[start[k] .. start[k + 1]) */
+    Filing *filings;
     Entry *entries;
-    uint32_t *order;
     Py_ssize_t count;
+    uint8_t short_head[256]; /* 1: the first byte of some two-byte literal */
     Py_ssize_t max_len;
-    PyObject *keep;       /* the literal bytes objects */
+    PyObject *keep;         /* the literal bytes objects */
 } Scanner;
 
 /* Rough rarity of a byte in log text: letters, digits and spaces are common. */
@@ -44,49 +52,77 @@ static int byte_cost(unsigned char c) {
     return 0;
 }
 
-static Py_ssize_t rarest_pair(const unsigned char *s, Py_ssize_t n) {
+static unsigned pair_at(const unsigned char *s) { return ((unsigned)s[0] << 8) | s[1]; }
+
+/* The offset k of the rarest pair of neighbouring windows (k, k + 1) of s (n >= 3): fewest
+ * occurrences in the sample text (`freq`), then the rarest-looking bytes. */
+static Py_ssize_t rarest_windows(const unsigned char *s, Py_ssize_t n, const uint32_t *freq) {
     Py_ssize_t best = 0;
-    int best_cost = 1 << 30;
-    for (Py_ssize_t i = 0; i + 1 < n; i++) {
-        int cost = byte_cost(s[i]) + byte_cost(s[i + 1]);
+    uint64_t best_cost = UINT64_MAX;
+    for (Py_ssize_t k = 0; k + 2 < n; k++) {
+        uint64_t seen = (uint64_t)freq[pair_at(s + k)] + freq[pair_at(s + k + 1)];
+        uint64_t cost = seen * 16 + (uint64_t)(byte_cost(s[k]) + 2 * byte_cost(s[k + 1]) +
+                                               byte_cost(s[k + 2]));
         if (cost < best_cost) {
             best_cost = cost;
-            best = i;
+            best = k;
         }
     }
     return best;
 }
 
-static unsigned pair_at(const unsigned char *s) { return ((unsigned)s[0] << 8) | s[1]; }
+static int file_literals(Scanner *self, PyObject *triggers, PyObject *openers, Py_ssize_t max_len,
+                         const uint32_t *freq);
 
 static void Scanner_dealloc(Scanner *self) {
     free(self->start);
     free(self->entries);
-    free(self->order);
+    free(self->filings);
     Py_XDECREF(self->keep);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* Scanner(triggers: tuple[bytes, ...], openers: tuple[tuple[bytes, int], ...], max_len: int) */
+/* Scanner(triggers: tuple[bytes, ...], openers: tuple[tuple[bytes, int], ...], max_len: int,
+ *         sample: bytes = b"") -- sample: text like what will be scanned, to file literals under
+ * windows it rarely holds (speed only: any sample gives the same answers). */
 static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwds) {
     PyObject *triggers, *openers;
     Py_ssize_t max_len;
-    static char *kwlist[] = {"triggers", "openers", "max_len", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!n", kwlist, &PyTuple_Type, &triggers,
-                                     &PyTuple_Type, &openers, &max_len))
+    Py_buffer sample = {0};
+    static char *kwlist[] = {"triggers", "openers", "max_len", "sample", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!n|y*", kwlist, &PyTuple_Type, &triggers,
+                                     &PyTuple_Type, &openers, &max_len, &sample))
         return -1;
+    uint32_t *freq = calloc(65536, sizeof(uint32_t));
+    if (!freq) {
+        PyBuffer_Release(&sample);
+        PyErr_NoMemory();
+        return -1;
+    }
+    const unsigned char *text = sample.buf;
+    for (Py_ssize_t i = 0; i + 1 < sample.len; i++) freq[pair_at(text + i)]++;
+    PyBuffer_Release(&sample);
+    int rc = file_literals(self, triggers, openers, max_len, freq);
+    free(freq);
+    return rc;
+}
+
+static int file_literals(Scanner *self, PyObject *triggers, PyObject *openers, Py_ssize_t max_len,
+                         const uint32_t *freq) {
     Py_ssize_t nt = PyTuple_GET_SIZE(triggers), no = PyTuple_GET_SIZE(openers);
     self->count = nt + no;
     self->max_len = max_len;
     self->entries = calloc((size_t)(self->count ? self->count : 1), sizeof(Entry));
-    self->order = calloc((size_t)(self->count ? self->count : 1), sizeof(uint32_t));
+    self->filings = calloc((size_t)(self->count ? 2 * self->count : 1), sizeof(Filing));
     self->start = calloc(65537, sizeof(uint32_t));
     self->keep = PyList_New(0);
-    if (!self->entries || !self->order || !self->start || !self->keep) {
+    if (!self->entries || !self->filings || !self->start || !self->keep) {
         PyErr_NoMemory();
         return -1;
     }
     memset(self->bits, 0, sizeof self->bits);
+    memset(self->short_head, 0, sizeof self->short_head);
+    Py_ssize_t nfilings = 0;
     for (Py_ssize_t i = 0; i < self->count; i++) {
         PyObject *lit;
         long width = -1;
@@ -114,24 +150,41 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwds) {
         Entry *e = &self->entries[i];
         e->text = PyBytes_AS_STRING(lit);
         e->len = PyBytes_GET_SIZE(lit);
-        e->off = rarest_pair((const unsigned char *)e->text, e->len);
         e->width = width;
-        unsigned k = pair_at((const unsigned char *)e->text + e->off);
+        const unsigned char *t = (const unsigned char *)e->text;
+        if (e->len == 2) { /* at even offsets like the others, at odd ones by its first byte */
+            self->short_head[t[0]] = 1;
+            self->filings[nfilings++] = (Filing){(uint32_t)i, 0};
+        } else {
+            Py_ssize_t k = rarest_windows(t, e->len, freq);
+            self->filings[nfilings++] = (Filing){(uint32_t)i, (uint32_t)k};
+            self->filings[nfilings++] = (Filing){(uint32_t)i, (uint32_t)k + 1};
+        }
+    }
+    /* Sort the filings by pair (counting sort) and set the table's bits. */
+    Filing *sorted = calloc((size_t)(nfilings ? nfilings : 1), sizeof(Filing));
+    uint32_t *fill = calloc(65536, sizeof(uint32_t));
+    if (!sorted || !fill) {
+        free(sorted);
+        free(fill);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t f = 0; f < nfilings; f++) {
+        const Entry *e = &self->entries[self->filings[f].entry];
+        unsigned k = pair_at((const unsigned char *)e->text + self->filings[f].off);
         self->bits[k >> 3] |= (uint8_t)(1u << (k & 7));
         self->start[k + 1]++;
     }
     for (unsigned k = 0; k < 65536; k++) self->start[k + 1] += self->start[k];
-    uint32_t *fill = calloc(65536, sizeof(uint32_t));
-    if (!fill) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    for (Py_ssize_t i = 0; i < self->count; i++) {
-        Entry *e = &self->entries[i];
-        unsigned k = pair_at((const unsigned char *)e->text + e->off);
-        self->order[self->start[k] + fill[k]++] = (uint32_t)i;
+    for (Py_ssize_t f = 0; f < nfilings; f++) {
+        const Entry *e = &self->entries[self->filings[f].entry];
+        unsigned k = pair_at((const unsigned char *)e->text + self->filings[f].off);
+        sorted[self->start[k] + fill[k]++] = self->filings[f];
     }
     free(fill);
+    free(self->filings);
+    self->filings = sorted;
     return 0;
 }
 
@@ -167,28 +220,51 @@ static int valid_utf8(const unsigned char *s, Py_ssize_t n) {
     return 1;
 }
 
+static inline int filed(const Scanner *self, unsigned k) {
+    return (self->bits[k >> 3] >> (k & 7)) & 1;
+}
+
+/* The literals filed under pair k, the byte pair at p[i], that occur in p[0:n]: a trigger
+ * sets *trig, an opener widens *width. */
+static void check_pair(const Scanner *self, const unsigned char *p, Py_ssize_t n, Py_ssize_t i,
+                       unsigned k, int *trig, long *width) {
+    for (uint32_t j = self->start[k]; j < self->start[k + 1]; j++) {
+        const Filing *f = &self->filings[j];
+        const Entry *e = &self->entries[f->entry];
+        Py_ssize_t s = i - (Py_ssize_t)f->off;
+        if (s < 0 || s + e->len > n || memcmp(p + s, e->text, (size_t)e->len) != 0) continue;
+        if (e->width < 0)
+            *trig = 1;
+        else if (e->width > *width)
+            *width = e->width;
+    }
+}
+
+/* True when some byte of p[0:n] is not ASCII (eight bytes at a time). */
+static int has_high(const unsigned char *p, Py_ssize_t n) {
+    uint64_t acc = 0, word;
+    Py_ssize_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&word, p + i, 8);
+        acc |= word;
+    }
+    for (; i < n; i++) acc |= p[i];
+    return (acc & 0x8080808080808080ULL) != 0;
+}
+
 /* What one line holds: a trigger (1/0), and the widest opener window (-1: no opener). */
 static void match_line(const Scanner *self, const unsigned char *p, Py_ssize_t n, int *trig,
-                       long *width, unsigned *high) {
-    unsigned hi = 0;
+                       long *width) {
     *trig = 0;
     *width = -1;
-    for (Py_ssize_t i = 0; i + 1 < n; i++) {
-        hi |= p[i];
+    for (Py_ssize_t i = 0; i + 1 < n; i += 2) {
         unsigned k = pair_at(p + i);
-        if (!((self->bits[k >> 3] >> (k & 7)) & 1)) continue;
-        for (uint32_t j = self->start[k]; j < self->start[k + 1]; j++) {
-            const Entry *e = &self->entries[self->order[j]];
-            Py_ssize_t s = i - e->off;
-            if (s < 0 || s + e->len > n || memcmp(p + s, e->text, (size_t)e->len) != 0) continue;
-            if (e->width < 0)
-                *trig = 1;
-            else if (e->width > *width)
-                *width = e->width;
+        if (filed(self, k)) check_pair(self, p, n, i, k, trig, width);
+        if (self->short_head[p[i + 1]] && i + 2 < n) { /* a two-byte literal at odd i + 1 */
+            k = pair_at(p + i + 1);
+            if (filed(self, k)) check_pair(self, p, n, i + 1, k, trig, width);
         }
     }
-    if (n) hi |= p[n - 1];
-    *high = hi;
 }
 
 typedef struct {
@@ -236,9 +312,8 @@ static PyObject *Scanner_scan(Scanner *self, PyObject *args) {
         Py_ssize_t n = nl - p, body = (n && p[n - 1] == '\r') ? n - 1 : n;
         int t;
         long width;
-        unsigned high;
-        match_line(self, p, n, &t, &width, &high);
-        if ((high & 0x80) && !valid_utf8(p, n)) {
+        match_line(self, p, n, &t, &width);
+        if (has_high(p, n) && !valid_utf8(p, n)) {
             bad = 1;
             break;
         }
@@ -294,7 +369,8 @@ static PyTypeObject ScannerType = {
 };
 
 static struct PyModuleDef scan_module = {
-    PyModuleDef_HEAD_INIT, "analyzer._scan", "The bulk path's compiled line scanner.", -1, NULL,
+    PyModuleDef_HEAD_INIT, "analyzer._scan", "The bulk path's compiled line scanner.", -1,
+    NULL, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__scan(void) {

@@ -122,9 +122,27 @@ def test_records_are_the_same_with_either_scanner(
     if chunk < 1000:
         files = [p for p in files if p.stat().st_size > 2000][:6]
     native = [parse_file_fast(str(p), "r", 0, chunk=chunk) for p in files]
-    monkeypatch.setattr(fastscan, "_scanner", lambda: None)
+    monkeypatch.setattr(fastscan, "_scanner", lambda *_sample: None)
     for path, got in zip(files, native, strict=True):
         ref = parse_file_fast(str(path), "r", 0, chunk=chunk)
         for kind in KINDS:
             assert got.frames[kind].equals(ref.frames[kind]), f"{path}: {kind}"
         assert got.stats == ref.stats, path
+
+
+@needs_native
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(_WORDS, st.text(max_size=40)), min_size=1, max_size=40))
+def test_the_sample_changes_speed_only(lines: list[str]) -> None:
+    """Literals are filed under pairs the sample rarely holds; any sample, same answers."""
+    from analyzer._scan import Scanner  # type: ignore[import-not-found]
+
+    data = ("\n".join(line.replace("\n", " ") for line in lines) + "\n").encode()
+    triggers = tuple(t.encode() for t in trigger_literals())
+    openers = tuple((lit.encode(), w) for lit, w in context_rules())
+    literals = b"\n".join([*triggers, *(lit for lit, _w in openers)])
+    got = {
+        Scanner(triggers, openers, MAX_LINE_CHARS, sample).scan(data, len(data), 0)
+        for sample in (b"", literals, literals * 3 + data, data)
+    }
+    assert len(got) == 1

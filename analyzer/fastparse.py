@@ -194,11 +194,15 @@ class _Walk:
         py_texts = texts.gather(py_pos).to_list() if py_pos else []
         info = RunInfo(len(idx), kinds, shapes)
         runs: list[tuple[int, int, int, int | None]] = []
-        prev, a = -1, 0
+        prev, a, skipped = -1, 0, _Skipped()
         for q, text in zip([*py_pos, len(idx)], [*py_texts, None], strict=True):
-            if a < q:  # a run of safe candidates [a, q)
-                prev = self._run(idx, texts, a, q, prev, first_lineno, info, runs)
-            if text is not None and not (self._window_only and self._skippable(q)):
+            if text is not None and self._window_only and self._skippable(q):
+                skipped.add(q)  # nothing open now, and a run never opens a block: stays so
+                continue
+            end = skipped.run_end(q)
+            if a < end:  # a run of safe candidates [a, end), skipped window lines inside
+                prev = self._run(idx, texts, a, end, prev, first_lineno, info, runs)
+            if text is not None:
                 prev = self._feed(idx[q], text, prev, first_lineno)
             a = q + 1
         self._tail(n, prev)
@@ -239,7 +243,7 @@ class _Walk:
             prev, a = self._feed(i, texts[a], prev, first_lineno), a + 1
         if a < q:
             last = idx[q - 1]
-            fp.count_claimed(last - idx[a] + 1, q - a, info.ranks[q - 1])
+            fp.count_claimed(last - idx[a] + 1, info.claimed(a, q), info.ranks[q - 1])
             runs.append((a, q, 2 * len(self.records), self.meg.last_step))
             step = info.last_step(a, q)
             if step is not None:
@@ -299,6 +303,26 @@ class _Walk:
                 both = both.sort(["key", "line"], maintain_order=True)
             out[kind] = both.drop("key")
         return out
+
+
+class _Skipped:
+    """Window-only candidates skipped inside the run being gathered: a run may hold them (they
+    are counted unclaimed), but must end on a claimed candidate (its rank prefix is kept)."""
+
+    def __init__(self) -> None:
+        self.trail: int | None = None  #: first of the skipped positions ending the run so far
+        self.last = -2
+
+    def add(self, q: int) -> None:
+        if self.trail is None or q != self.last + 1:
+            self.trail = q
+        self.last = q
+
+    def run_end(self, q: int) -> int:
+        """Where the run ending before position ``q`` really ends; forgets the run."""
+        end = self.trail if self.trail is not None and self.last == q - 1 else q
+        self.trail, self.last = None, -2
+        return end
 
 
 @dataclass

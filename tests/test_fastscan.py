@@ -146,3 +146,14 @@ def test_the_sample_changes_speed_only(lines: list[str]) -> None:
         for sample in (b"", literals, literals * 3 + data, data)
     }
     assert len(got) == 1
+
+
+@needs_native
+def test_chunk_edges_empty_and_without_a_last_newline() -> None:
+    from analyzer._scan import Scanner  # type: ignore[import-not-found]
+
+    scanner = Scanner((b"loss",), ((b"Traceback", 2),), 100)
+    assert scanner.scan(b"", 0, 0) == (0, b"", b"", b"", 0)
+    lines, _idx, triggered, texts, reach = scanner.scan(b"a\nlm loss", 9, 0)
+    assert (lines, triggered, texts, reach) == (2, b"\x01", b"lm loss\n", 0)
+    assert scanner.scan(b"Traceback", 9, 0)[3:] == (b"Traceback\n", 2)

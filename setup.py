@@ -9,7 +9,11 @@ from setuptools import Extension, setup
 setup(
     ext_modules=[
         Extension(
-            name, [f"analyzer/{name.split('.')[-1]}.c"], optional=True, extra_compile_args=["-O2"]
+            name,
+            [f"analyzer/{name.split('.')[-1]}.c"],
+            depends=["analyzer/_column.h"],
+            optional=True,
+            extra_compile_args=["-O2"],
         )
         for name in ("analyzer._scan", "analyzer._bodies")
     ]

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "_column.h"
+
 /* Codes Python gives keys (>= 0: a field's column). */
 #define CODE_UNKNOWN (-100) /* no code yet */
 #define CODE_EXTRA (-1)     /* iteration: goes to extra; timer: a timer name */
@@ -261,7 +263,7 @@ static int parse_line(Bodies *self, const char *p, Py_ssize_t n, uint32_t line, 
     return 0;
 }
 
-/* parse(texts, nfields, int_fields) -> (ok, values, pair_line, pair_key, pair_value)
+/* parse(texts, nfields, int_fields) -> columns (ok, values, pair_line, pair_key, pair_value)
  * or a list of key ids that need a code first.
  *
  * texts: str, the lines joined by newlines; nfields: columns of an iteration line (0: timer
@@ -311,10 +313,17 @@ static PyObject *Bodies_parse(Bodies *self, PyObject *args) {
             Py_XDECREF(k);
         }
     } else {
-#define BYTES(b) (b).data ? (b).data : "", (Py_ssize_t)(b).len
-        result = Py_BuildValue("(y#y#y#y#y#)", BYTES(o.ok), BYTES(o.values), BYTES(o.pair_line),
-                               BYTES(o.pair_key), BYTES(o.pair_value));
-#undef BYTES
+        PyObject *cols[5] = {
+            column_new(o.ok.data, (int64_t)o.ok.len, "C"),
+            column_new(o.values.data, (int64_t)(o.values.len / 8), "g"),
+            column_new(o.pair_line.data, (int64_t)(o.pair_line.len / 4), "I"),
+            column_new(o.pair_key.data, (int64_t)(o.pair_key.len / 4), "I"),
+            column_new(o.pair_value.data, (int64_t)(o.pair_value.len / 8), "g"),
+        };
+        o = (Out){0}; /* the columns own the buffers */
+        if (cols[0] && cols[1] && cols[2] && cols[3] && cols[4])
+            result = Py_BuildValue("(OOOOO)", cols[0], cols[1], cols[2], cols[3], cols[4]);
+        for (int c = 0; c < 5; c++) Py_XDECREF(cols[c]);
     }
     out_free(&o);
     return result;
@@ -345,7 +354,7 @@ static struct PyModuleDef bodies_module = {
 };
 
 PyMODINIT_FUNC PyInit__bodies(void) {
-    if (PyType_Ready(&BodiesType) < 0) return NULL;
+    if (PyType_Ready(&BodiesType) < 0 || PyType_Ready(&ColumnType) < 0) return NULL;
     PyObject *m = PyModule_Create(&bodies_module);
     if (!m) return NULL;
     if (PyModule_AddObjectRef(m, "Bodies", (PyObject *)&BodiesType) < 0) {

@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "_column.h"
+
 typedef struct {
     const char *text; /* points into the literal's bytes object, kept alive by `keep` */
     Py_ssize_t len;
@@ -296,7 +298,7 @@ static int buf_put(Buf *b, const void *src, size_t n) {
 /* scan(data, end, carry) -> (lines, idx, triggered, texts, reach) or None (invalid UTF-8).
  *
  * data[:end] holds complete lines (end just after a newline). idx: the candidate lines' numbers
- * in the chunk (native uint32), triggered: one byte per candidate (1: holds a trigger or is
+ * in the chunk (a uint32 column), triggered: a uint8 column, one per candidate (1: holds a trigger or is
  * oversized; 0: only inside a window), texts: the candidate lines, each ending in a newline,
  * reach: how many lines of the next chunk this chunk's windows (and the carry) cover. */
 static PyObject *Scanner_scan(Scanner *self, PyObject *args) {
@@ -359,9 +361,12 @@ static PyObject *Scanner_scan(Scanner *self, PyObject *args) {
         out = Py_NewRef(Py_None);
     } else if (_PyBytes_Resize(&texts, (Py_ssize_t)text_len) == 0) {
         Py_ssize_t reach = cover - (line - 1);
-        out = Py_BuildValue("(ny#y#On)", line, idx.data ? idx.data : "", (Py_ssize_t)idx.len,
-                            trig.data ? trig.data : "", (Py_ssize_t)trig.len, texts,
-                            reach > 0 ? reach : 0);
+        PyObject *at = column_new(idx.data, (int64_t)(idx.len / 4), "I");
+        PyObject *flags = column_new(trig.data, (int64_t)trig.len, "C");
+        idx.data = trig.data = NULL; /* the columns own them */
+        if (at && flags) out = Py_BuildValue("(nOOOn)", line, at, flags, texts, reach > 0 ? reach : 0);
+        Py_XDECREF(at);
+        Py_XDECREF(flags);
     }
     Py_XDECREF(texts);
     free(idx.data);
@@ -392,7 +397,7 @@ static struct PyModuleDef scan_module = {
 };
 
 PyMODINIT_FUNC PyInit__scan(void) {
-    if (PyType_Ready(&ScannerType) < 0) return NULL;
+    if (PyType_Ready(&ScannerType) < 0 || PyType_Ready(&ColumnType) < 0) return NULL;
     PyObject *m = PyModule_Create(&scan_module);
     if (!m) return NULL;
     if (PyModule_AddObjectRef(m, "Scanner", (PyObject *)&ScannerType) < 0) {

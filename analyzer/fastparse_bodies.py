@@ -10,7 +10,6 @@ and handed to the C side once per distinct key (see ``_Keys``).
 from __future__ import annotations
 
 import os
-import struct
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -85,18 +84,6 @@ def native() -> bool:
     return _keys() is not None
 
 
-def _u8(data: bytes) -> pl.Series:
-    return pl.Series(memoryview(data).cast("B"), dtype=pl.UInt8)
-
-
-def _u32(data: bytes) -> pl.Series:
-    return pl.Series(memoryview(data).cast("I"), dtype=pl.UInt32)
-
-
-def _f64(data: bytes) -> pl.Series:
-    return pl.Series(memoryview(data).cast("d"), dtype=pl.Float64)
-
-
 def iteration_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
     """As :func:`analyzer.fastparse_vec.iteration_rows`, bodies read by the C parser."""
     keys = _keys()
@@ -104,12 +91,12 @@ def iteration_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
     if keys is None or not g.height:
         return polars_iteration_rows(texts, rows)
     ok, values, pair_line, pair_key, pair_value = keys[0].parse(g["t"], len(_FIELDS), _INT_MASK)
-    n, vals = len(_FIELDS), _f64(values)
+    n, vals = len(_FIELDS), pl.Series(values)
     wide = {  # NaN: the line has no such field (a checked number is never NaN)
         f: vals.gather_every(n, i).fill_nan(None).cast(pl.Int64 if f in _INT_FIELDS else pl.Float64)
         for i, f in enumerate(_FIELDS)
     }
-    out = g.with_columns(ok=_u8(ok), **wide).filter(pl.col("ok") == 1)
+    out = g.with_columns(ok=pl.Series(ok), **wide).filter(pl.col("ok") == 1)
     out = out.select(
         "row",
         "prefix_rank",
@@ -126,18 +113,23 @@ def iteration_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
 
 
 def _extras(
-    keys: _Keys, rows: pl.Series, pair_line: bytes, pair_key: bytes, pair_value: bytes
+    keys: _Keys, rows: pl.Series, pair_line: Any, pair_key: Any, pair_value: Any
 ) -> pl.DataFrame:
     """Extra pairs (line, key id, value) → the ``extra`` JSON per row, as the polars path."""
-    bits = pl.Series(memoryview(pair_value).cast("Q"), dtype=pl.UInt64)  # -0.0 is not 0.0
-    text = {b: repr(struct.unpack("<d", struct.pack("<Q", b))[0]) for b in bits.unique()}
+    values = pl.Series(pair_value)
+    text = {v: repr(v) for v in values.unique().to_list() if v != 0}
+    zero = pl.when(1.0 / values < 0).then(pl.lit("-0.0")).otherwise(pl.lit("0.0"))
     names = pl.Series(keys.names, dtype=pl.String)
     pairs = pl.DataFrame(
         {
-            "row": rows.gather(_u32(pair_line)),
-            "key": names.gather(_u32(pair_key)),
-            "value": bits.replace_strict(text, return_dtype=pl.String),
+            "row": rows.gather(pl.Series(pair_line)),
+            "key": names.gather(pl.Series(pair_key)),
+            "value": values,
         }
+    ).with_columns(  # repr of each distinct value (-0.0 is not 0.0, though they compare equal)
+        value=pl.when(pl.col("value") == 0)
+        .then(zero)
+        .otherwise(pl.col("value").replace_strict(text, default=None, return_dtype=pl.String))
     )
     return _extra_json(pairs)
 
@@ -149,12 +141,12 @@ def timer_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
         return polars_timer_rows(texts, rows)
     g = _frame(texts, rows, body=False)
     _ok, _values, pair_line, pair_key, pair_value = keys[1].parse(g["t"], 0, b"")
-    line = _u32(pair_line)
+    line = pl.Series(pair_line)
     return pl.DataFrame(
         {
             "row": g["row"].gather(line),
             "prefix_rank": g["prefix_rank"].gather(line),
-            "name": pl.Series(keys[1].names, dtype=pl.String).gather(_u32(pair_key)),
-            "ms": _f64(pair_value),
+            "name": pl.Series(keys[1].names, dtype=pl.String).gather(pl.Series(pair_key)),
+            "ms": pl.Series(pair_value),
         }
     )

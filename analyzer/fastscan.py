@@ -81,8 +81,8 @@ def from_bytes(data: bytes, end: int, carry: int) -> Candidates | None:
     if got is None:
         return None
     lines, idx, triggered, texts, reach = got
-    positions = pl.Series("idx", memoryview(idx).cast("I"), dtype=pl.UInt32)
-    flags = pl.Series("t", memoryview(triggered).cast("B"), dtype=pl.UInt8)
+    positions = pl.Series("idx", idx)  # columns polars takes over without a copy
+    flags = pl.Series("t", triggered)
     window_only = set((flags == 0).arg_true().to_list())
     texts_series = pl.read_lines(texts).to_series()
     return Candidates(positions, texts_series, window_only, lines, reach, len(texts))

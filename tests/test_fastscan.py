@@ -142,10 +142,16 @@ def test_the_sample_changes_speed_only(lines: list[str]) -> None:
     openers = tuple((lit.encode(), w) for lit, w in context_rules())
     literals = b"\n".join([*triggers, *(lit for lit, _w in openers)])
     got = {
-        Scanner(triggers, openers, MAX_LINE_CHARS, sample).scan(data, len(data), 0)
+        _plain(Scanner(triggers, openers, MAX_LINE_CHARS, sample).scan(data, len(data), 0))
         for sample in (b"", literals, literals * 3 + data, data)
     }
     assert len(got) == 1
+
+
+def _plain(result: tuple) -> tuple:  # type: ignore[type-arg]
+    """A scan result with its columns as tuples of numbers."""
+    lines, idx, triggered, texts, reach = result
+    return lines, tuple(pl.Series(idx)), tuple(pl.Series(triggered)), texts, reach
 
 
 @needs_native
@@ -153,7 +159,20 @@ def test_chunk_edges_empty_and_without_a_last_newline() -> None:
     from analyzer._scan import Scanner  # type: ignore[import-not-found]
 
     scanner = Scanner((b"loss",), ((b"Traceback", 2),), 100)
-    assert scanner.scan(b"", 0, 0) == (0, b"", b"", b"", 0)
-    lines, _idx, triggered, texts, reach = scanner.scan(b"a\nlm loss", 9, 0)
-    assert (lines, triggered, texts, reach) == (2, b"\x01", b"lm loss\n", 0)
+    assert _plain(scanner.scan(b"", 0, 0)) == (0, (), (), b"", 0)
+    lines, _idx, triggered, texts, reach = _plain(scanner.scan(b"a\nlm loss", 9, 0))
+    assert (lines, triggered, texts, reach) == (2, (1,), b"lm loss\n", 0)
     assert scanner.scan(b"Traceback", 9, 0)[3:] == (b"Traceback\n", 2)
+
+
+@needs_native
+def test_columns_move_to_polars_once() -> None:
+    from analyzer._scan import Scanner  # type: ignore[import-not-found]
+
+    _lines, idx, flags, _texts, _reach = Scanner((b"loss",), (), 100).scan(b"lm loss\nx\n", 10, 0)
+    assert len(idx) == 1
+    series = pl.Series(idx)
+    assert (series.dtype, series.to_list()) == (pl.UInt32, [0])
+    assert pl.Series(flags).dtype == pl.UInt8
+    with pytest.raises(ValueError, match="exported already"):
+        pl.Series(idx)

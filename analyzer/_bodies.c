@@ -152,7 +152,43 @@ static int is_int(const char *s, Py_ssize_t n) {
     return digits(s, n, &i, 1, 15) && i == n;
 }
 
+static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                               1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                               1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* A checked number (is_number) as Python's float() reads it. Most take the exact fast path:
+ * at most 15 significant digits (an exact double) scaled by a power of ten up to 1e22 (also
+ * exact), so one multiplication or division rounds correctly, as float() does; the rest go to
+ * PyOS_string_to_double, Python's own parser. */
 static double to_double(const char *s, Py_ssize_t n) {
+    Py_ssize_t i = 0;
+    int neg = s[0] == '-', digits = 0, exp = 0;
+    uint64_t m = 0;
+    i += neg;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+        if (m || s[i] != '0') digits++;
+        m = m * 10 + (uint64_t)(s[i] - '0');
+        if (digits > 15) goto slow;
+    }
+    if (i < n && s[i] == '.') {
+        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+            if (m || s[i] != '0') digits++;
+            m = m * 10 + (uint64_t)(s[i] - '0');
+            exp--;
+            if (digits > 15) goto slow;
+        }
+    }
+    if (i < n) { /* e or E, a sign, one or two digits */
+        int eneg = s[++i] == '-', e = 0;
+        if (s[i] == '-' || s[i] == '+') i++;
+        for (; i < n; i++) e = e * 10 + (s[i] - '0');
+        exp += eneg ? -e : e;
+    }
+    if (exp < -22 || exp > 22) goto slow;
+    double x = (double)m;
+    x = exp < 0 ? x / POW10[-exp] : x * POW10[exp];
+    return neg ? -x : x;
+slow:;
     char tmp[80]; /* a checked number is at most 67 bytes */
     memcpy(tmp, s, (size_t)n);
     tmp[n] = '\0';

@@ -299,43 +299,95 @@ static int parse_line(Bodies *self, const char *p, Py_ssize_t n, uint32_t line, 
     return 0;
 }
 
-/* parse(texts, nfields, int_fields) -> columns (ok, values, pair_line, pair_key, pair_value)
- * or a list of key ids that need a code first.
- *
- * texts: str, the lines joined by newlines; nfields: columns of an iteration line (0: timer
- * lines); int_fields: one byte per field, 1 where the value must be an integer. */
-static PyObject *Bodies_parse(Bodies *self, PyObject *args) {
-    PyObject *text_obj;
-    int nfields;
-    Py_buffer ints;
-    if (!PyArg_ParseTuple(args, "Uiy*", &text_obj, &nfields, &ints)) return NULL;
-    if (nfields < 0 || nfields > 64 || ints.len < nfields) {
-        PyBuffer_Release(&ints);
-        PyErr_SetString(PyExc_ValueError, "nfields out of range");
-        return NULL;
-    }
-    Py_ssize_t size;
-    const char *text = PyUnicode_AsUTF8AndSize(text_obj, &size);
-    if (!text) {
-        PyBuffer_Release(&ints);
-        return NULL;
-    }
-    Out o = {0};
-    double vals[64];
-    int missing = 0, failed = 0;
+typedef struct {
+    const char *p;
+    Py_ssize_t n;
+} Span;
+
+/* The lines of `text` split at newlines (a final newline ends the last line; with `raw`, one
+ * carriage return before a newline is not part of the line, as polars' read_lines has it). */
+static Span *split_lines(const char *text, Py_ssize_t size, int raw, Py_ssize_t *count) {
+    Py_ssize_t cap = 1024, k = 0;
+    Span *spans = malloc((size_t)cap * sizeof(Span));
     const char *p = text, *stop = text + size;
-    for (uint32_t line = 0; p <= stop && !failed; line++) {
+    while (spans) {
         const char *nl = memchr(p, '\n', (size_t)(stop - p));
+        if (!nl && raw && p == stop) break; /* after the final newline of raw text */
         if (!nl) nl = stop;
-        int ok;
-        for (int f = 0; f < nfields; f++) vals[f] = Py_NAN;
-        if (parse_line(self, p, nl - p, line, nfields, ints.buf, &o, vals, &ok, &missing) ||
-            (!missing && (buf_put(&o.ok, &(uint8_t){(uint8_t)ok}, 1) ||
-                          buf_put(&o.values, vals, sizeof(double) * (size_t)nfields))))
-            failed = 1;
+        if (k == cap) {
+            Span *grown = realloc(spans, (size_t)(cap *= 2) * sizeof(Span));
+            if (!grown) {
+                free(spans);
+                return NULL;
+            }
+            spans = grown;
+        }
+        Py_ssize_t n = nl - p;
+        if (raw && n && p[n - 1] == '\r') n--;
+        spans[k++] = (Span){p, n};
         if (nl == stop) break;
         p = nl + 1;
     }
+    *count = k;
+    return spans;
+}
+
+/* parse(source, rows, nfields, int_fields) -> columns (ok, values, pair_line, pair_key,
+ * pair_value), or a list of the key ids that need a code first.
+ *
+ * source: str, lines joined by newlines; or bytes, lines each ending in a newline (the bulk
+ * scanner's candidates). rows: None for every line, or a list of the line numbers to read
+ * (the output's line numbers are positions in it). nfields: columns of an iteration line (0:
+ * timer lines); int_fields: one byte per field, 1 where the value must be an integer. */
+static PyObject *Bodies_parse(Bodies *self, PyObject *args) {
+    PyObject *source, *rows;
+    int nfields;
+    Py_buffer ints;
+    if (!PyArg_ParseTuple(args, "OOiy*", &source, &rows, &nfields, &ints)) return NULL;
+    Py_ssize_t size, count = 0, wanted;
+    const char *text = NULL;
+    int raw = PyBytes_Check(source);
+    if (raw) {
+        text = PyBytes_AS_STRING(source);
+        size = PyBytes_GET_SIZE(source);
+    } else if (PyUnicode_Check(source)) {
+        text = PyUnicode_AsUTF8AndSize(source, &size);
+    } else {
+        PyErr_SetString(PyExc_TypeError, "source is str or bytes");
+    }
+    if (text && (nfields < 0 || nfields > 64 || ints.len < nfields))
+        PyErr_SetString(PyExc_ValueError, "nfields out of range");
+    if (text && rows != Py_None && !PyList_Check(rows))
+        PyErr_SetString(PyExc_TypeError, "rows is None or a list");
+    Span *spans = PyErr_Occurred() ? NULL : split_lines(text, size, raw, &count);
+    if (!spans) {
+        PyBuffer_Release(&ints);
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        return NULL;
+    }
+    wanted = rows == Py_None ? count : PyList_GET_SIZE(rows);
+    Out o = {0};
+    double vals[64];
+    int missing = 0, failed = 0;
+    for (Py_ssize_t j = 0; j < wanted && !failed; j++) {
+        Py_ssize_t at = j;
+        if (rows != Py_None) {
+            at = PyLong_AsSsize_t(PyList_GET_ITEM(rows, j));
+            if (at < 0 || at >= count) {
+                if (!PyErr_Occurred()) PyErr_SetString(PyExc_IndexError, "no such line");
+                failed = 1;
+                break;
+            }
+        }
+        int ok;
+        for (int f = 0; f < nfields; f++) vals[f] = Py_NAN;
+        if (parse_line(self, spans[at].p, spans[at].n, (uint32_t)j, nfields, ints.buf, &o, vals,
+                       &ok, &missing) ||
+            (!missing && (buf_put(&o.ok, &(uint8_t){(uint8_t)ok}, 1) ||
+                          buf_put(&o.values, vals, sizeof(double) * (size_t)nfields))))
+            failed = 1;
+    }
+    free(spans);
     PyBuffer_Release(&ints);
     PyObject *result = NULL;
     if (failed) {

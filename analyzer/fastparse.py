@@ -133,7 +133,7 @@ class _Walk:
         if not (kinds != PYTHON).any():
             self._python_only(idx.to_list(), texts.to_list(), c.lines, first_lineno)
             return c.reach
-        shapes = shape_rows(texts, kinds)
+        shapes = shape_rows(texts, kinds, c.raw)
         kinds = final_kinds(len(idx), shapes)
         runs = self._mixed(idx.to_list(), texts, kinds, shapes, c.lines, first_lineno)
         self._collect(shapes, runs, idx, first_lineno)

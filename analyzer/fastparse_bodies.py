@@ -43,11 +43,15 @@ class _Keys:
         self.code_of = code_of
         self.names: list[str] = []  #: id -> normalised key
 
-    def parse(self, texts: pl.Series, nfields: int, ints: bytes) -> tuple[bytes, ...]:
-        """The C parse of ``texts`` (at least one line), giving new keys their codes first."""
-        joined = texts.str.join("\n").item()
+    def parse(
+        self, texts: pl.Series, rows: pl.Series, raw: bytes | None, nfields: int, ints: bytes
+    ) -> tuple[Any, ...]:
+        """The C parse of ``texts`` (at least one line; they are lines ``rows`` of the scanner's
+        ``raw`` candidates when given, read there without a copy), new keys coded first."""
+        source = texts.str.join("\n").item() if raw is None else raw
+        lines = None if raw is None else rows.to_list()
         while True:
-            got = self.bodies.parse(joined, nfields, ints)
+            got = self.bodies.parse(source, lines, nfields, ints)
             if isinstance(got, tuple):
                 return got
             for key_id in got:
@@ -84,13 +88,16 @@ def native() -> bool:
     return _keys() is not None
 
 
-def iteration_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
-    """As :func:`analyzer.fastparse_vec.iteration_rows`, bodies read by the C parser."""
+def iteration_rows(texts: pl.Series, rows: pl.Series, raw: bytes | None = None) -> pl.DataFrame:
+    """As :func:`analyzer.fastparse_vec.iteration_rows`, bodies read by the C parser (from the
+    scanner's ``raw`` candidate text when given: ``rows`` are line numbers there)."""
     keys = _keys()
     g = _iteration_heads(_frame(texts, rows, body=False), "t")
     if keys is None or not g.height:
         return polars_iteration_rows(texts, rows)
-    ok, values, pair_line, pair_key, pair_value = keys[0].parse(g["t"], len(_FIELDS), _INT_MASK)
+    ok, values, pair_line, pair_key, pair_value = keys[0].parse(
+        g["t"], g["row"], raw, len(_FIELDS), _INT_MASK
+    )
     n, vals = len(_FIELDS), pl.Series(values)
     wide = {  # NaN: the line has no such field (a checked number is never NaN)
         f: vals.gather_every(n, i).fill_nan(None).cast(pl.Int64 if f in _INT_FIELDS else pl.Float64)
@@ -134,13 +141,13 @@ def _extras(
     return _extra_json(pairs)
 
 
-def timer_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
+def timer_rows(texts: pl.Series, rows: pl.Series, raw: bytes | None = None) -> pl.DataFrame:
     """As :func:`analyzer.fastparse_vec.timer_rows`, bodies read by the C parser."""
     keys = _keys()
     if keys is None or not len(texts):
         return polars_timer_rows(texts, rows)
     g = _frame(texts, rows, body=False)
-    _ok, _values, pair_line, pair_key, pair_value = keys[1].parse(g["t"], 0, b"")
+    _ok, _values, pair_line, pair_key, pair_value = keys[1].parse(g["t"], g["row"], raw, 0, b"")
     line = pl.Series(pair_line)
     return pl.DataFrame(
         {

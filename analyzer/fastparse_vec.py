@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from functools import partial
 
 import polars as pl
 
@@ -281,14 +283,23 @@ def memory_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
 _EMPTY: dict[int, pl.DataFrame] = {}
 
 
-def shape_rows(texts: pl.Series, kinds: pl.Series) -> dict[int, pl.DataFrame]:
-    """Rows of every vectorised shape; ``row`` is the candidate's position in ``texts``."""
+def shape_rows(
+    texts: pl.Series, kinds: pl.Series, raw: bytes | None = None
+) -> dict[int, pl.DataFrame]:
+    """Rows of every vectorised shape; ``row`` is the candidate's position in ``texts``.
+    ``raw``: the same lines as the compiled scanner wrote them, for the compiled body parser."""
     from analyzer import fastparse_bodies  # it builds on this module's helpers
 
     rows = pl.int_range(len(texts), dtype=pl.UInt32, eager=True)
-    makers = {ITERATION: iteration_rows, TIMER: timer_rows, MEMORY: memory_rows, LOG: log_rows}
+    makers: dict[int, Callable[[pl.Series, pl.Series], pl.DataFrame]] = {
+        ITERATION: iteration_rows,
+        TIMER: timer_rows,
+        MEMORY: memory_rows,
+        LOG: log_rows,
+    }
     if fastparse_bodies.native():
-        makers |= {ITERATION: fastparse_bodies.iteration_rows, TIMER: fastparse_bodies.timer_rows}
+        makers[ITERATION] = partial(fastparse_bodies.iteration_rows, raw=raw)
+        makers[TIMER] = partial(fastparse_bodies.timer_rows, raw=raw)
     out: dict[int, pl.DataFrame] = {}
     for kind, make in makers.items():
         sel = kinds == kind

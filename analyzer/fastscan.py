@@ -30,6 +30,7 @@ class Candidates:
     lines: int  #: lines in the chunk
     reach: int  #: lines of the next chunk the windows cover
     text_bytes: int = 0  #: size of the candidates' text (the compiled path only)
+    raw: bytes | None = None  #: that text, each line ending in a newline (compiled path only)
 
 
 def from_lines(lines: pl.Series, carry: int) -> Candidates:
@@ -85,7 +86,7 @@ def from_bytes(data: bytes, end: int, carry: int) -> Candidates | None:
     flags = pl.Series("t", triggered)
     window_only = set((flags == 0).arg_true().to_list())
     texts_series = pl.read_lines(texts).to_series()
-    return Candidates(positions, texts_series, window_only, lines, reach, len(texts))
+    return Candidates(positions, texts_series, window_only, lines, reach, len(texts), texts)
 
 
 def merged(parts: list[Candidates]) -> Candidates:
@@ -99,4 +100,8 @@ def merged(parts: list[Candidates]) -> Candidates:
         lines += part.lines
         count += len(part.idx)
     texts = pl.concat([p.texts for p in parts], rechunk=True)
-    return Candidates(pl.concat(idx, rechunk=True), texts, window_only, lines, parts[-1].reach)
+    raws = [p.raw for p in parts]
+    raw = None if any(r is None for r in raws) else b"".join(raws)  # type: ignore[arg-type]
+    return Candidates(
+        pl.concat(idx, rechunk=True), texts, window_only, lines, parts[-1].reach, 0, raw
+    )

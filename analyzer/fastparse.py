@@ -196,16 +196,21 @@ class _Walk:
         info = RunInfo(len(idx), kinds, shapes)
         runs: list[tuple[int, int, int, int | None]] = []
         prev, a, skipped = -1, 0, _Skipped()
-        for q, text in zip([*py_pos, len(idx)], [*py_texts, None], strict=True):
-            if text is not None and self._window_only and self._skippable(q):
-                skipped.add(q)  # nothing open now, and a run never opens a block: stays so
+        blocks = _WindowBlocks(py_pos, self._window_only)
+        k, m = 0, len(py_pos)
+        while k <= m:
+            if k < m and blocks.only[k] and not self._open:
+                # Nothing open now, and a run never opens a block: every window-only line up
+                # to the next other Python candidate is skipped, inside the run being gathered.
+                k = blocks.skip(k, skipped)
                 continue
+            q, text = (py_pos[k], py_texts[k]) if k < m else (len(idx), None)
             end = skipped.run_end(q)
             if a < end:  # a run of safe candidates [a, end), skipped window lines inside
                 prev = self._run(idx, texts, a, end, prev, first_lineno, info, runs)
             if text is not None:
                 prev = self._feed(idx[q], text, prev, first_lineno)
-            a = q + 1
+            a, k = q + 1, k + 1
         self._tail(n, prev)
         return runs
 
@@ -340,15 +345,37 @@ class _Skipped:
         self.trail: int | None = None  #: first of the skipped positions ending the run so far
         self.last = -2
 
-    def add(self, q: int) -> None:
-        if self.trail is None or q != self.last + 1:
-            self.trail = q
-        self.last = q
-
     def run_end(self, q: int) -> int:
         """Where the run ending before position ``q`` really ends; forgets the run."""
         end = self.trail if self.trail is not None and self.last == q - 1 else q
         self.trail, self.last = None, -2
+        return end
+
+
+class _WindowBlocks:
+    """The Python candidates (positions ``py_pos``) that lie only inside a context window, as
+    blocks of consecutive ones, so that a block is skipped in one step."""
+
+    def __init__(self, py_pos: list[int], window_only: set[int]) -> None:
+        m = len(py_pos)
+        self.py_pos = py_pos
+        self.only = [q in window_only for q in py_pos] if window_only else [False] * m
+        #: next[k]: the first index >= k that is not window-only (m if none)
+        self.next = [m] * (m + 1)
+        for k in range(m - 1, -1, -1):
+            self.next[k] = self.next[k + 1] if self.only[k] else k
+        #: run[k]: where the stretch of adjacent window-only positions holding k starts
+        self.run = list(range(m))
+        for k in range(1, m):
+            if self.only[k] and self.only[k - 1] and py_pos[k] == py_pos[k - 1] + 1:
+                self.run[k] = self.run[k - 1]
+
+    def skip(self, k: int, skipped: _Skipped) -> int:
+        """Skip the block from index ``k`` (nothing was skipped since the last run ended);
+        returns the index after it."""
+        end = self.next[k]
+        skipped.trail = self.py_pos[max(self.run[end - 1], k)]
+        skipped.last = self.py_pos[end - 1]
         return end
 
 

@@ -11,7 +11,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 # Everything: the package with the MindSpore extra and the dev group.
-$(STAMP): pyproject.toml setup.py analyzer/_scan.c analyzer/_bodies.c analyzer/_column.h | $(BIN)/python
+$(STAMP): pyproject.toml setup.py analyzer/_scan.c analyzer/_bodies.c analyzer/_native.h | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[mindspore]' --group dev
 	touch $(STAMP)
 

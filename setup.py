@@ -11,7 +11,7 @@ setup(
         Extension(
             name,
             [f"analyzer/{name.split('.')[-1]}.c"],
-            depends=["analyzer/_column.h"],
+            depends=["analyzer/_native.h"],
             optional=True,
             extra_compile_args=["-O2"],
         )

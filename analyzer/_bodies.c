@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "_column.h"
+#include "_native.h"
 
 /* Codes Python gives keys (>= 0: a field's column). */
 #define CODE_UNKNOWN (-100) /* no code yet */
@@ -40,24 +40,6 @@ typedef struct {
     size_t codes_cap;
 } Bodies;
 
-typedef struct {
-    char *data;
-    size_t len, cap;
-} Buf;
-
-static int buf_put(Buf *b, const void *src, size_t n) {
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n) cap *= 2;
-        char *grown = realloc(b->data, cap);
-        if (!grown) return -1;
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, src, n);
-    b->len += n;
-    return 0;
-}
 
 static uint64_t fnv1a(const char *s, Py_ssize_t n) {
     uint64_t h = 1469598103934665603ULL;
@@ -419,7 +401,7 @@ static PyObject *Bodies_parse(Bodies *self, PyObject *args) {
 
 static PyMethodDef Bodies_methods[] = {
     {"parse", (PyCFunction)Bodies_parse, METH_VARARGS,
-     "parse(texts, nfields, int_fields) -> arrays, or the key ids needing a code"},
+     "parse(source, rows, nfields, int_fields) -> columns, or the key ids needing a code"},
     {"set_code", (PyCFunction)Bodies_set_code, METH_VARARGS, "set_code(id, code)"},
     {"key", (PyCFunction)Bodies_key, METH_VARARGS, "key(id) -> raw key bytes"},
     {NULL, NULL, 0, NULL},

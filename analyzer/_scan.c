@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "_column.h"
+#include "_native.h"
 
 typedef struct {
     const char *text; /* points into the literal's bytes object, kept alive by `keep` */
@@ -276,24 +276,6 @@ static void match_line(const Scanner *self, const unsigned char *p, Py_ssize_t n
     }
 }
 
-typedef struct {
-    char *data;
-    size_t len, cap;
-} Buf;
-
-static int buf_put(Buf *b, const void *src, size_t n) {
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n) cap *= 2;
-        char *grown = realloc(b->data, cap);
-        if (!grown) return -1;
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, src, n);
-    b->len += n;
-    return 0;
-}
 
 /* scan(data, end, carry) -> (lines, idx, triggered, texts, reach) or None (invalid UTF-8).
  *

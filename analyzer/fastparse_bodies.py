@@ -25,6 +25,7 @@ from analyzer.fastparse_vec import (
     _extra_json,
     _frame,
     _iteration_heads,
+    step_heads,
 )
 from analyzer.fastparse_vec import iteration_rows as polars_iteration_rows
 from analyzer.fastparse_vec import timer_rows as polars_timer_rows
@@ -104,16 +105,7 @@ def iteration_rows(texts: pl.Series, rows: pl.Series, raw: bytes | None = None) 
         for i, f in enumerate(_FIELDS)
     }
     out = g.with_columns(ok=pl.Series(ok), **wide).filter(pl.col("ok") == 1)
-    out = out.select(
-        "row",
-        "prefix_rank",
-        "step",
-        pl.when(pl.col("total") != "").then(pl.col("total")).cast(pl.Int64).alias("total_steps"),
-        pl.when(pl.col("date").is_not_null())
-        .then(pl.concat_str("date", pl.lit("T"), "clock"))
-        .alias("timestamp"),
-        *_FIELDS,
-    )
+    out = out.select(*step_heads(), *_FIELDS)
     return out.join(
         _extras(keys[0], g["row"], pair_line, pair_key, pair_value), on="row", how="left"
     )

@@ -162,16 +162,21 @@ def iteration_rows(texts: pl.Series, rows: pl.Series) -> pl.DataFrame:
     pairs = pairs.filter(pl.col("row").is_in(g["row"].implode()))
     wide = _known_fields(pairs.filter(pl.col("code") >= 0))
     extra = _extra_json(_normalised(pairs.filter(pl.col("code") == _EXTRA), keys))
-    out = g.select(
-        "row",
-        "prefix_rank",
-        "step",
+    out = g.select(step_heads())
+    return out.join(wide, on="row", how="left").join(extra, on="row", how="left")
+
+
+def step_heads() -> list[pl.Expr]:
+    """Step columns of checked iteration heads: row, rank prefix, step, total, timestamp."""
+    return [
+        pl.col("row"),
+        pl.col("prefix_rank"),
+        pl.col("step"),
         pl.when(pl.col("total") != "").then(pl.col("total")).cast(pl.Int64).alias("total_steps"),
         pl.when(pl.col("date").is_not_null())
         .then(pl.concat_str("date", pl.lit("T"), "clock"))
         .alias("timestamp"),
-    )
-    return out.join(wide, on="row", how="left").join(extra, on="row", how="left")
+    ]
 
 
 _FIELDS = [*_FLOAT_FIELDS, *_INT_FIELDS]

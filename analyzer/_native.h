@@ -1,17 +1,39 @@
-/* A column of fixed-width numbers handed to polars without a copy, through the Arrow PyCapsule
- * interface (``__arrow_c_array__``): polars builds a Series over the buffer and frees it when
- * done. Shared by the compiled modules (each includes this and readies ColumnType).
+/* What the compiled modules share: a growing buffer, and a column of fixed-width numbers handed
+ * to polars without a copy, through the Arrow PyCapsule interface (``__arrow_c_array__``):
+ * polars builds a Series over the buffer and frees it when done. Each module includes this and
+ * readies ColumnType.
  *
  * The buffer's ownership moves to the exported array, so a column can be exported once; the
  * release callbacks only free memory (they may run on a thread without the GIL).
  */
-#ifndef ANALYZER_COLUMN_H
-#define ANALYZER_COLUMN_H
+#ifndef ANALYZER_NATIVE_H
+#define ANALYZER_NATIVE_H
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* A malloc'd buffer that grows by doubling. */
+typedef struct {
+    char *data;
+    size_t len, cap;
+} Buf;
+
+static int buf_put(Buf *b, const void *src, size_t n) {
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n) cap *= 2;
+        char *grown = realloc(b->data, cap);
+        if (!grown) return -1;
+        b->data = grown;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, src, n);
+    b->len += n;
+    return 0;
+}
 
 /* The Arrow C data interface (ABI-stable, arrow.apache.org/docs/format/CDataInterface.html). */
 #ifndef ARROW_C_DATA_INTERFACE

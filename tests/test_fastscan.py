@@ -27,10 +27,14 @@ def _compiler() -> str | None:
 
 
 def test_scanner_is_built_where_a_compiler_is() -> None:
-    """`make test` installs with a compiler at hand: the fast path must then be the native one."""
+    """`make test` installs with a compiler at hand: the fast path must then be the native one
+    (a build failure is only a warning, so without this test it would pass unnoticed)."""
     if _compiler() is None:
         pytest.skip("no C compiler: the polars path is used (same records)")
+    from analyzer import fastparse_bodies
+
     assert fastscan.native(), "a C compiler is installed but analyzer._scan was not built"
+    assert fastparse_bodies.native(), "a C compiler is installed but analyzer._bodies was not built"
 
 
 def _both(data: bytes, carry: int) -> tuple[fastscan.Candidates | None, fastscan.Candidates]:

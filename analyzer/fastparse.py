@@ -12,15 +12,15 @@ Files are read in bounded chunks cut at newlines, so memory stays flat.
 from __future__ import annotations
 
 import os
-import threading
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from analyzer.fastparse_rows import RunInfo, canonical, final_kinds, in_runs, timer_steps
+from analyzer.fastparse_skip import Skipped, WindowBlocks
 from analyzer.fastparse_vec import ITERATION, LOG, MEMORY, PYTHON, TIMER, classify, shape_rows
 from analyzer.fastscan import Candidates, from_bytes, from_lines, merged
-from analyzer.reader import LineCursor, read_new_lines
+from analyzer.reader import ChunkReader, LineCursor, read_new_lines
 from analyzer.store import empty_frame, frames_from_records, records_to_frame
 from parsers import KINDS, FileParser, ParseStats, Record
 
@@ -195,8 +195,8 @@ class _Walk:
         py_texts = texts.gather(py_pos).to_list() if py_pos else []
         info = RunInfo(len(idx), kinds, shapes)
         runs: list[tuple[int, int, int, int | None]] = []
-        prev, a, skipped = -1, 0, _Skipped()
-        blocks = _WindowBlocks(py_pos, self._window_only)
+        prev, a, skipped = -1, 0, Skipped()
+        blocks = WindowBlocks(py_pos, self._window_only)
         k, m = 0, len(py_pos)
         while k <= m:
             if k < m and blocks.only[k] and not self._open:
@@ -311,74 +311,6 @@ class _Walk:
         return out
 
 
-_BUFFERS = threading.local()  #: one read buffer per thread, kept between files
-
-
-class _Reader:
-    """Reads of a file into one buffer, reused across chunks and files: a fresh 16 MB object
-    per read (zero-filled, then faulted in) cost a fifth of a parse's CPU time in the kernel."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self.buf: bytearray = getattr(_BUFFERS, "buf", bytearray())
-        self.got = 0
-
-    def read(self, size: int, offset: int) -> memoryview:
-        """Up to ``size`` bytes at ``offset`` (a view into the buffer, valid until the next)."""
-        if len(self.buf) < size:
-            self.buf = bytearray(size)
-            if size <= 2 * CHUNK:  # a buffer grown for a huge line is not kept
-                _BUFFERS.buf = self.buf
-        self.got = os.preadv(self.fd, [memoryview(self.buf)[:size]], offset)
-        return memoryview(self.buf)[: self.got]
-
-    def last_newline(self) -> int:
-        """Index of the last newline of the last read, or -1."""
-        return self.buf.rfind(b"\n", 0, self.got)
-
-
-class _Skipped:
-    """Window-only candidates skipped inside the run being gathered: a run may hold them (they
-    are counted unclaimed), but must end on a claimed candidate (its rank prefix is kept)."""
-
-    def __init__(self) -> None:
-        self.trail: int | None = None  #: first of the skipped positions ending the run so far
-        self.last = -2
-
-    def run_end(self, q: int) -> int:
-        """Where the run ending before position ``q`` really ends; forgets the run."""
-        end = self.trail if self.trail is not None and self.last == q - 1 else q
-        self.trail, self.last = None, -2
-        return end
-
-
-class _WindowBlocks:
-    """The Python candidates (positions ``py_pos``) that lie only inside a context window, as
-    blocks of consecutive ones, so that a block is skipped in one step."""
-
-    def __init__(self, py_pos: list[int], window_only: set[int]) -> None:
-        m = len(py_pos)
-        self.py_pos = py_pos
-        self.only = [q in window_only for q in py_pos] if window_only else [False] * m
-        #: next[k]: the first index >= k that is not window-only (m if none)
-        self.next = [m] * (m + 1)
-        for k in range(m - 1, -1, -1):
-            self.next[k] = self.next[k + 1] if self.only[k] else k
-        #: run[k]: where the stretch of adjacent window-only positions holding k starts
-        self.run = list(range(m))
-        for k in range(1, m):
-            if self.only[k] and self.only[k - 1] and py_pos[k] == py_pos[k - 1] + 1:
-                self.run[k] = self.run[k - 1]
-
-    def skip(self, k: int, skipped: _Skipped) -> int:
-        """Skip the block from index ``k`` (nothing was skipped since the last run ended);
-        returns the index after it."""
-        end = self.next[k]
-        skipped.trail = self.py_pos[max(self.run[end - 1], k)]
-        skipped.last = self.py_pos[end - 1]
-        return end
-
-
 @dataclass
 class RangeParse:
     """What :func:`parse_range` read: frames (open multi-line records not flushed), where it
@@ -464,7 +396,7 @@ def parse_range(
     partial = more = False
     bad_total = 0
     batch = _Batch(walk)
-    reader = _Reader(fd)
+    reader = ChunkReader(fd, keep=2 * CHUNK)
     while limit is None or offset - start < limit:
         data = reader.read(size, offset)
         if not data:
